@@ -1,0 +1,4 @@
+/** Every detection the sensor runs, in one list. Add a detection here when you add its file. */
+import type { DetectionDefinition } from '../detection.js'
+
+export const DETECTIONS: readonly DetectionDefinition<object>[] = []
