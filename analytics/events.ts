@@ -65,6 +65,8 @@ export interface FlowRecord extends EventBase, ConnId {
   readonly sampling?: number
   /** Reporting device for flows from exports or logs (exporter address, syslog host). */
   readonly reporter?: string
+  /** True when the source gave only a total (Cisco ASA teardown): the total is in orig_*, resp_* are 0. */
+  readonly bytes_undirected?: boolean
 }
 
 /** The kinds of file content recognised by magic bytes. */
