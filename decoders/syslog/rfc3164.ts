@@ -1,0 +1,96 @@
+/**
+ * RFC 3164 §4.1 (BSD syslog) as real senders write it, parsed tolerantly: PRI optional, TIMESTAMP as
+ * `Mmm dd hh:mm:ss` (day space- or zero-padded or single-digit, optional `.frac`, optional year after the
+ * day as Cisco ASA sends), RFC 3339 (rsyslog `RSYSLOG_ForwardFormat`, Junos), or `yyyy Mmm dd hh:mm:ss`
+ * (NX-OS); a leading `*` (clock not set) or `.` (NTP unsynchronised) and a trailing zone name are ignored;
+ * HOSTNAME optional; TAG `app[pid]:` or `app:`. A message text starting with `%FAC-SEV-MNEMONIC` marks the
+ * Cisco format and sets `msg_id`. Not handled: named time zones (taken as UTC + configured offset), and
+ * hostnames that look like tags (`host:` with no timestamp is read as a tag).
+ */
+import { monthIndex, parseBsdTimestamp, parseRfc3339, type SyslogDraft } from './common.js'
+
+const CISCO_MNEMONIC = /^%([A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*-[0-7]-[A-Za-z0-9_]+)(?::|$| )/
+const TAG = /^([^\s:[\]]{1,64})(?:\[([^\]\s]{0,32})\])?:$/
+const HOSTNAME = /^[A-Za-z0-9_][A-Za-z0-9._:%-]{0,254}$/
+
+/** Parses a timestamp of any of the accepted forms at `i`; returns epoch seconds and the index after it. */
+export function parseAnyTimestamp(
+  s: string,
+  i: number,
+  referenceTs: number,
+  tzOffsetMinutes: number,
+): { ts: number; next: number } | undefined {
+  let j = i
+  if (s[j] === '*' || s[j] === '.') j++
+  const c = s.charCodeAt(j)
+  if (c >= 48 && c <= 57) {
+    const r = parseRfc3339(s, j, tzOffsetMinutes)
+    if (r !== undefined) return r
+    // NX-OS: `2018 Apr 20 13:15:07`.
+    if (s[j + 4] === ' ' && monthIndex(s.slice(j + 5, j + 8)) !== undefined) {
+      const b = parseBsdTimestamp(s, j + 5, referenceTs, tzOffsetMinutes, Number(s.slice(j, j + 4)))
+      if (b !== undefined) return { ts: b.ts, next: b.next }
+    }
+    return undefined
+  }
+  const b = parseBsdTimestamp(s, j, referenceTs, tzOffsetMinutes)
+  if (b === undefined) return undefined
+  return { ts: b.ts, next: b.next }
+}
+
+/** Skips a Cisco-style zone name (`UTC`, `MEST`, `NewYork`) followed by `:` after a timestamp. */
+function skipZone(s: string, j: number): number {
+  if (s[j] !== ' ') return j
+  let k = j + 1
+  while (k < s.length && k - j <= 16 && /[A-Za-z0-9+-]/.test(s[k] ?? '')) k++
+  if (k > j + 1 && s[k] === ':' && /[A-Za-z]/.test(s[j + 1] ?? '')) return k
+  return j
+}
+
+/** Parses from `i` (after PRI and any Cisco counters) to the end into `d`. */
+export function parseRfc3164Into(
+  s: string,
+  i: number,
+  d: SyslogDraft,
+  referenceTs: number,
+  tzOffsetMinutes: number,
+): void {
+  if (d.format === 'unknown') d.format = 'rfc3164'
+  let j = i
+  while (s[j] === ' ') j++
+  const t = parseAnyTimestamp(s, j, referenceTs, tzOffsetMinutes)
+  let hadTs = false
+  if (t !== undefined) {
+    hadTs = true
+    d.ts = t.ts
+    j = skipZone(s, t.next)
+    if (s[j] === ':') j++
+    while (s[j] === ' ') j++
+  }
+  let rest = s.slice(j)
+  if (hadTs && rest[0] !== '%') {
+    const sp = rest.indexOf(' ')
+    const first = sp < 0 ? rest : rest.slice(0, sp)
+    if (!first.endsWith(':') && !first.includes('[') && HOSTNAME.test(first)) {
+      d.hostname = first
+      rest = sp < 0 ? '' : rest.slice(sp + 1)
+      // ASA with `logging device-id`: `fw01 : %ASA-...`.
+      if (rest.startsWith(': ')) rest = rest.slice(2)
+    }
+  }
+  if (rest[0] !== '%') {
+    const sp = rest.indexOf(' ')
+    const tag = TAG.exec(sp < 0 ? rest : rest.slice(0, sp))
+    if (tag !== null) {
+      d.app_name = tag[1] ?? ''
+      if (tag[2] !== undefined && tag[2] !== '') d.proc_id = tag[2]
+      rest = sp < 0 ? '' : rest.slice(sp + 1)
+    }
+  }
+  const m = CISCO_MNEMONIC.exec(rest)
+  if (m !== null) {
+    d.format = 'cisco'
+    d.msg_id = m[1] ?? ''
+  }
+  d.message = rest
+}
