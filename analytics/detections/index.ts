@@ -1,4 +1,5 @@
 /** Every detection the sensor runs, in one list. Add a detection here when you add its file. */
 import type { DetectionDefinition } from '../detection.js'
+import inboundTransfer from './inbound-transfer.js'
 
-export const DETECTIONS: readonly DetectionDefinition<object>[] = []
+export const DETECTIONS: readonly DetectionDefinition<object>[] = [inboundTransfer]
