@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { type FakeAppContext, fakeAppContext } from '../../test/helpers/fake-app-context.js'
+import { followTcp, tcpStreamsOnPort } from '../../test/helpers/tshark-follow.js'
+import { SMB_ANALYZER } from './smb.js'
+import type { StreamAnalyzer } from './types.js'
+
+const CORPUS = path.resolve(import.meta.dirname, '../../../shared/corpus')
+const SMB = path.join(CORPUS, 'pcap/smb')
+const skip = existsSync(CORPUS) ? false : 'corpus ../shared/corpus not present'
+
+/** Feeds every TCP/445 stream of a capture (reassembled by tshark) through the SMB analyzer. */
+function runCapture(file: string): FakeAppContext[] {
+  const out: FakeAppContext[] = []
+  for (const idx of tcpStreamsOnPort(file, 445)) {
+    const s = followTcp(file, idx, 445)
+    const ctx = fakeAppContext({
+      uid: `C${idx}`,
+      orig_h: s.client.host,
+      orig_p: s.client.port,
+      resp_h: s.server.host,
+      resp_p: s.server.port,
+      proto: 'tcp',
+    })
+    const a = SMB_ANALYZER.create(ctx) as StreamAnalyzer
+    let ts = 1
+    for (const c of s.chunks) a.onData(c.dir, c.data, 0, c.data.length, ts++)
+    a.onEnd?.(ts)
+    out.push(ctx)
+  }
+  return out
+}
+
+/** tshark's SMB export objects of a capture: name (as exported) → sha256 and size. */
+function tsharkObjects(file: string): Map<string, { sha256: string; size: number }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'smb-export-'))
+  try {
+    execFileSync('tshark', ['-r', file, '-q', '--export-objects', `smb,${dir}`], { stdio: 'ignore' })
+    const m = new Map<string, { sha256: string; size: number }>()
+    for (const n of readdirSync(dir)) {
+      const b = readFileSync(path.join(dir, n))
+      m.set(decodeURIComponent(n), { sha256: createHash('sha256').update(b).digest('hex'), size: b.length })
+    }
+    return m
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+test('probe: SMB2/SMB1 after the NetBIOS header, NetBIOS session request, others no', () => {
+  const p = (hex: string) => {
+    const b = Buffer.from(hex, 'hex')
+    return SMB_ANALYZER.probe?.(0, b, 0, b.length)
+  }
+  assert.equal(p('000000befe534d42'), 'yes')
+  assert.equal(p('000000beff534d42'), 'yes')
+  assert.equal(p('00000044'), 'need-more')
+  assert.equal(p('474554202f20485454'), 'no')
+  assert.equal(p('000000be4d5a9000'), 'no')
+  assert.equal(p('81000044'), 'yes')
+})
+
+test('SMB2 corpus: PSEXESVC.exe written to \\\\dc1\\ADMIN$ equals tshark export', { skip }, () => {
+  const file = path.join(SMB, 'suricata_smb2_psexec_service_drop.pcap')
+  const ctxs = runCapture(file)
+  const files = ctxs.flatMap((c) => c.files)
+  const exe = files.filter((f) => f.spec.name === '\\\\dc1\\ADMIN$\\PSEXESVC.exe')
+  assert.ok(exe.length >= 1, `files: ${files.map((f) => f.spec.name).join(', ')}`)
+  const objs = tsharkObjects(file)
+  const truth = objs.get('\\PSEXESVC.exe')
+  assert.ok(truth)
+  // MANIFEST: 145,568 bytes, PE (MZ).
+  assert.equal(truth.size, 145568)
+  const first = exe[0]
+  assert.ok(first)
+  assert.equal(first.spec.direction, 'upload')
+  assert.equal(first.spec.senderIsOrig, true)
+  assert.deepEqual(first.spec.context, { share: '\\\\dc1\\ADMIN$', path: 'PSEXESVC.exe' })
+  assert.equal(first.bytes().length, 145568)
+  assert.equal(first.sha256(), truth.sha256)
+  assert.equal(first.bytes().subarray(0, 2).toString('latin1'), 'MZ')
+  assert.equal(first.gaps, 0)
+  assert.deepEqual(first.closed?.complete, true)
+  // Named pipes on IPC$ (svcctl, PSEXESVC stdin/stdout) are not files.
+  assert.equal(
+    files.some((f) => /IPC\$/i.test(f.spec.name ?? '')),
+    false,
+  )
+  assert.ok(ctxs.some((c) => c.confirmed.includes('smb')))
+})
+
+test('SMB2 corpus: mimikatz.exe read from \\\\admin-pc\\c$ equals tshark export (804,352 bytes)', { skip }, () => {
+  const file = path.join(SMB, 'suricata_smb2_copy_mimikatz_exe.pcap')
+  const files = runCapture(file).flatMap((c) => c.files)
+  const objs = tsharkObjects(file)
+  const mk = files.filter((f) => f.spec.name === '\\\\admin-pc\\c$\\temp\\mimikatz.exe')
+  const full = mk.find((f) => f.bytes().length === 804352)
+  assert.ok(full, `sizes: ${mk.map((f) => f.bytes().length).join(',')}`)
+  // tshark exports the two reads of the file as two objects; the whole one is 804,352 bytes.
+  const truth = [...objs.values()].find((o) => o.size === 804352)
+  assert.ok(truth)
+  assert.equal(full.sha256(), truth.sha256)
+  assert.equal(full.spec.direction, 'download')
+  assert.equal(full.spec.senderIsOrig, false)
+  assert.equal(full.spec.totalBytes, 804352)
+  assert.equal(full.closed?.complete, true)
+  // PE32+: MZ, e_lfanew → "PE\0\0", optional header magic 0x20b.
+  const b = full.bytes()
+  const pe = b.readUInt32LE(0x3c)
+  assert.equal(b.readUInt32BE(pe), 0x50450000)
+  assert.equal(b.readUInt16LE(pe + 24), 0x20b)
+  // The earlier 4,096-byte read of the same file is reported as an incomplete file of a known total size.
+  const partial = mk.find((f) => f.bytes().length === 4096)
+  assert.ok(partial)
+  assert.equal(partial.closed?.complete, false)
+  const truthPartial = [...objs.values()].find((o) => o.size === 4096)
+  assert.equal(partial.sha256(), truthPartial?.sha256)
+})
+
+test('SMB1 corpus: eicar written by NT_CREATE_ANDX + WRITE_ANDX', { skip }, () => {
+  const file = path.join(SMB, 'suricata_smb1_put_eicar_sll.pcap')
+  const files = runCapture(file).flatMap((c) => c.files)
+  assert.equal(files.length, 1)
+  const f = files[0]
+  assert.ok(f)
+  assert.equal(f.spec.name, '\\\\192.168.1.3\\PUBLIC\\eicar')
+  assert.equal(f.spec.direction, 'upload')
+  assert.equal(f.bytes().length, 68)
+  // The published SHA-256 of the 68-byte EICAR test string.
+  assert.equal(f.sha256(), '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f')
+  assert.equal(f.closed?.complete, true)
+})
+
+test('SMB2 corpus fed in 1..7-byte slices gives the same file', { skip }, () => {
+  const file = path.join(SMB, 'suricata_smb2_psexec_service_drop.pcap')
+  const [idx] = tcpStreamsOnPort(file, 445)
+  assert.ok(idx !== undefined)
+  const s = followTcp(file, idx, 445)
+  const ctx = fakeAppContext()
+  const a = SMB_ANALYZER.create(ctx) as StreamAnalyzer
+  let k = 0
+  for (const c of s.chunks) {
+    for (let i = 0; i < c.data.length; ) {
+      const n = Math.min(c.data.length - i, 1 + (k++ % 7))
+      a.onData(c.dir, c.data, i, i + n, 1)
+      i += n
+    }
+  }
+  a.onEnd?.(2)
+  const exe = ctx.files.find((f) => (f.spec.name ?? '').endsWith('PSEXESVC.exe'))
+  assert.ok(exe)
+  assert.equal(exe.bytes().length, 145568)
+  assert.equal(exe.sha256(), '141b2190f51397dbd0dfde0e3904b264c91b6f81febc823ff0c33da980b69944')
+})
+
+test('fuzz: random and bit-flipped streams never throw, files stay bounded', { skip }, () => {
+  const file = path.join(SMB, 'suricata_smb1_put_eicar_sll.pcap')
+  const [idx] = tcpStreamsOnPort(file, 445)
+  assert.ok(idx !== undefined)
+  const s = followTcp(file, idx, 445)
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 1 << 30 }), fc.uint8Array({ maxLength: 64 }), (seed, junk) => {
+      const ctx = fakeAppContext()
+      const a = SMB_ANALYZER.create(ctx) as StreamAnalyzer
+      let k = seed
+      for (const c of s.chunks) {
+        const d = Buffer.from(c.data)
+        k = (k * 1103515245 + 12345) >>> 0
+        const bit = k % (d.length * 8)
+        d[bit >> 3] = (d[bit >> 3] ?? 0) ^ (1 << (bit & 7))
+        a.onData(c.dir, d, 0, d.length, 1)
+        if (k % 5 === 0) a.onGap?.(c.dir, k % 300, 1)
+      }
+      const j = Buffer.from(junk)
+      a.onData(0, j, 0, j.length, 2)
+      a.onEnd?.(3)
+      assert.ok(ctx.files.length <= 8)
+    }),
+    { numRuns: 300 },
+  )
+})
+
+test('a lost segment inside WRITE data becomes a gap, and the file is not complete', { skip }, () => {
+  const file = path.join(SMB, 'suricata_smb2_psexec_service_drop.pcap')
+  const [idx] = tcpStreamsOnPort(file, 445)
+  assert.ok(idx !== undefined)
+  const s = followTcp(file, idx, 445)
+  const ctx = fakeAppContext()
+  const a = SMB_ANALYZER.create(ctx) as StreamAnalyzer
+  // Drop 1,000 bytes from the middle of the largest client chunk (inside a 64 KiB WRITE).
+  const big = s.chunks.reduce((m, c, i) => (c.dir === 0 && c.data.length > (s.chunks[m]?.data.length ?? 0) ? i : m), 0)
+  for (const [i, c] of s.chunks.entries()) {
+    if (i !== big) {
+      a.onData(c.dir, c.data, 0, c.data.length, 1)
+      continue
+    }
+    a.onData(c.dir, c.data, 0, 2000, 1)
+    a.onGap?.(c.dir, 1000, 1)
+    a.onData(c.dir, c.data, 3000, c.data.length, 1)
+  }
+  a.onEnd?.(2)
+  const exe = ctx.files.find((f) => (f.spec.name ?? '').endsWith('PSEXESVC.exe'))
+  assert.ok(exe)
+  assert.equal(exe.gaps, 1000)
+  assert.equal(exe.bytes().length, 145568 - 1000)
+  assert.equal(exe.closed?.complete, false)
+})
