@@ -1,0 +1,474 @@
+/**
+ * The scorer: runs on every ended flow (raising `inbound-transfer` when an internal host pulls a large,
+ * inbound-heavy transfer from an external destination) and on every alert the detections raise (adding the
+ * baseline facts, never-seen / prevalence / off-hours / allowlist factors, final score, severity and
+ * triage). Scores are explainable: every factor is kept in `score_factors` and `reasons` (RITA modifier
+ * rows). It implements the engine's ScoringHooks: `scoreFlow(flow)` reads the baseline, then `observe(flow)`
+ * updates it, so the first sight of a destination scores never-seen and later ones do not. Allowlists are applied here, at alert time, so a new entry also
+ * covers destinations already in the baseline (rita-legacy#498).
+ *
+ * Not handled: correlation across flows (the same file on several hosts is a triage question, not a factor),
+ * and names for a destination learned only after its flow ended.
+ */
+import { LRUCache } from 'lru-cache'
+import { type DestinationBaseline, isFailedConnection } from '../baselines/destination-baseline.js'
+import { Counters } from '../counters.js'
+import { type DetectionContext, makeAlert, severityForScore } from '../detection.js'
+import inboundTransfer from '../detections/inbound-transfer.js'
+import type { AlertEvent, AlertFile, FlowRecord, ScoreFactor, SensorEvent, Severity } from '../events.js'
+import { AddressSet, parseIpv4, parseIpv6 } from '../net/address-set.js'
+import {
+  compileFileRisk,
+  type DestinationAllowlist,
+  directionModifier,
+  downloadAgentFactor,
+  type FileFacts,
+  type FileRiskTable,
+  fileTypeFactor,
+  flowSides,
+  formatBytes,
+  inboundRatio,
+  inboundRatioFactor,
+  inboundVolumeFactor,
+  isAddressEntry,
+  isoDate,
+  type Modifier,
+  matchAllowedAgent,
+  matchAllowedDestination,
+  neverSeenHostFactor,
+  neverSeenSiteFactor,
+  offHoursFactor,
+  prevalenceModifier,
+  riskyProtocolFactor,
+  type ScorerConfig,
+  type Subscore,
+  sampledModifier,
+} from './factors.js'
+import { type TriageAnswers, triageFor } from './triage.js'
+import { WorkingHours } from './working-hours.js'
+
+/** Per-detection switches as the config gives them. */
+export interface ScorerDetectionConfig {
+  readonly enabled?: boolean
+  readonly params?: Readonly<Record<string, unknown>>
+}
+
+export interface ScorerOptions {
+  /** Learn mode (`baseline learn`): observe everything, alert on nothing. */
+  readonly learnOnly?: boolean
+  /** Where to count; a fresh Counters when absent. */
+  readonly counters?: Counters
+}
+
+/** Flow context gathered from app-layer events until the flow ends (bounded). */
+interface FlowContext {
+  ua?: string
+  host?: string
+  file?: FileFacts
+  fileRisk?: number
+}
+
+/** Flows whose app-layer context is remembered until they end. */
+const FLOW_CONTEXT_MAX = 65_536
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 }
+
+const round1 = (x: number): number => Math.round(x * 10) / 10
+
+/** A string field of alert details, if present. */
+function detailString(a: AlertEvent, key: string): string | undefined {
+  const v = a.details?.[key]
+  return typeof v === 'string' && v !== '' ? v : undefined
+}
+
+function isAddress(s: string): boolean {
+  return parseIpv4(s) !== undefined || parseIpv6(s) !== undefined
+}
+
+export class Scorer {
+  readonly counters: Counters
+  private readonly internal: AddressSet
+  private readonly ctx: DetectionContext
+  private readonly hours: WorkingHours
+  private readonly fileRisk: FileRiskTable
+  private readonly allow: DestinationAllowlist
+  private readonly flows = new LRUCache<string, FlowContext>({ max: FLOW_CONTEXT_MAX })
+  private readonly learnOnly: boolean
+  private readonly enabled: boolean
+  private readonly suppressFor: number
+
+  constructor(
+    private readonly config: ScorerConfig & {
+      readonly detections?: Readonly<Record<string, ScorerDetectionConfig>>
+    },
+    readonly baseline: DestinationBaseline,
+    options: ScorerOptions = {},
+  ) {
+    this.counters = options.counters ?? new Counters()
+    this.learnOnly = options.learnOnly ?? false
+    this.internal = new AddressSet(config.internal)
+    this.ctx = { internal: this.internal }
+    this.hours = new WorkingHours(config.working_hours)
+    this.fileRisk = compileFileRisk(config.file_type_risk_patterns)
+    const cidrs: string[] = []
+    const suffixes: string[] = []
+    for (const e of config.allowed_destinations) {
+      if (isAddressEntry(e)) cidrs.push(e)
+      else
+        suffixes.push(
+          e
+            .toLowerCase()
+            .replace(/^\*?\./, '')
+            .replace(/\.$/, ''),
+        )
+    }
+    this.allow = { cidrs: new AddressSet(cidrs), suffixes }
+    const det = config.detections?.[inboundTransfer.id]
+    this.enabled = det?.enabled ?? true
+    const s = det?.params?.suppress_for_s
+    this.suppressFor = typeof s === 'number' ? s : inboundTransfer.params.suppress_for_s
+  }
+
+  /**
+   * Learns from an event: an ended flow updates the baseline (call it after `scoreFlow` for the same flow;
+   * `baseline learn` calls only this); DNS answers, TLS SNI and HTTP Host name destinations; HTTP user
+   * agents and downloaded files are kept per flow until the flow ends and is scored.
+   */
+  observe(ev: SensorEvent): void {
+    switch (ev.kind) {
+      case 'flow':
+        if (this.baseline.observeFlow(ev)) this.counters.inc('scorer_baseline_updates_total')
+        break
+      case 'dns':
+        for (const a of ev.answers) this.baseline.observeName(a, ev.query, ev.ts)
+        break
+      case 'tls':
+        if (ev.sni) this.baseline.observeName(ev.resp_h, ev.sni, ev.ts)
+        break
+      case 'http': {
+        const host = ev.host?.replace(/:\d+$/, '')
+        if (host && !isAddress(host)) this.baseline.observeName(ev.resp_h, host, ev.ts)
+        const c = this.flowCtx(ev.uid)
+        if (ev.user_agent) c.ua = ev.user_agent
+        if (host) c.host = host
+        break
+      }
+      case 'file': {
+        if (ev.direction !== 'download') break
+        const f: FileFacts = { type: ev.type, type_detail: ev.type_detail, name: ev.name }
+        const risk = fileTypeFactor(f, this.fileRisk).subscore
+        const c = this.flowCtx(ev.uid)
+        if (c.file === undefined || risk > (c.fileRisk ?? 0)) {
+          c.file = f
+          c.fileRisk = risk
+        }
+        const ua = ev.context?.user_agent
+        if (typeof ua === 'string' && ua !== '' && c.ua === undefined) c.ua = ua
+        break
+      }
+      default:
+        break
+    }
+  }
+
+  /**
+   * Scores one ended flow against the baseline as it stood before the flow (it does not update it: call
+   * `observe(rec)` next). Returns the `inbound-transfer` alert when the flow is an inbound-heavy transfer past
+   * the size gate whose score reaches `scoring.alert_threshold` and no allowlist suppresses it.
+   */
+  scoreFlow(rec: FlowRecord): AlertEvent | undefined {
+    this.counters.inc('scorer_flows_total')
+    const c = this.flows.get(rec.uid)
+    if (c) this.flows.delete(rec.uid)
+    if (this.learnOnly || !this.enabled) return undefined
+    if (isFailedConnection(rec)) {
+      this.counters.inc('scorer_flows_skipped_total', 'no_data')
+      return undefined
+    }
+    const alert = this.scoreTransfer(rec, c)
+    if (alert) this.counters.inc('scorer_alerts_total', inboundTransfer.id)
+    return alert
+  }
+
+  /** `scoreFlow` then `observe`, for callers without an engine (tests, tools). */
+  scoreAndObserve(rec: FlowRecord): AlertEvent | undefined {
+    const a = this.scoreFlow(rec)
+    this.observe(rec)
+    return a
+  }
+
+  private scoreTransfer(rec: FlowRecord, c: FlowContext | undefined): AlertEvent | undefined {
+    const sides = flowSides(rec, this.internal)
+    if (sides === undefined) {
+      this.counters.inc('scorer_flows_skipped_total', 'not_boundary')
+      return undefined
+    }
+    const cfg = this.config
+    const s = cfg.scoring
+    if (sides.inBytes < cfg.ingress_bytes_threshold) {
+      this.counters.inc('scorer_flows_skipped_total', 'below_threshold')
+      return undefined
+    }
+    if (!sides.undirected && inboundRatio(sides.inBytes, sides.outBytes) < cfg.min_inbound_ratio) {
+      this.counters.inc('scorer_flows_skipped_total', 'not_inbound_heavy')
+      return undefined
+    }
+    const look = this.baseline.lookup(sides.host, sides.dest)
+    const learning = this.baseline.isLearning(sides.host, rec.ts)
+    const seen = { hostFirstSeen: look.hostFirstSeen, siteFirstSeen: look.siteFirstSeen, learning }
+    const subs: Subscore[] = [
+      inboundRatioFactor(sides.inBytes, sides.outBytes, sides.undirected),
+      inboundVolumeFactor(sides.inBytes, cfg.ingress_bytes_threshold),
+      neverSeenHostFactor(seen, rec.ts, s.recent_days),
+      neverSeenSiteFactor(seen),
+      fileTypeFactor(c?.file, this.fileRisk),
+      downloadAgentFactor(c?.ua, s.download_agents),
+      riskyProtocolFactor(rec.service, rec.proto, sides.destPort),
+      offHoursFactor(rec.ts, this.hours),
+    ]
+    const mods = [prevalenceModifier(look, s), directionModifier(rec, s), sampledModifier(rec, s)]
+    const names = [...look.names]
+    for (const n of [rec.server_name, c?.host]) if (n && !isAddress(n) && !names.includes(n)) names.push(n)
+    const scored = this.combine(0, subs, mods)
+    const allowed = this.applyAllowlists(scored, sides.dest, names, c?.ua)
+    if (allowed === undefined) return undefined
+    if (allowed.score < s.alert_threshold) {
+      this.counters.inc('scorer_flows_skipped_total', 'below_alert_threshold')
+      return undefined
+    }
+    const neverSeen = look.hostFirstSeen === undefined
+    const name = names[0]
+    const ratio = inboundRatio(sides.inBytes, sides.outBytes)
+    const details: Record<string, string | number | boolean> = {
+      host: sides.host,
+      dest: sides.dest,
+      inbound_bytes: sides.inBytes,
+      outbound_bytes: sides.outBytes,
+      prevalence: look.prevalence,
+      site_hosts: look.siteHosts,
+      learning,
+      direction_reliable: !(rec.history.includes('^') || rec.conn_state === 'OTH'),
+    }
+    if (!sides.undirected) details.inbound_ratio = round1(ratio)
+    else details.bytes_undirected = true
+    if (rec.estimated) details.estimated = true
+    if (rec.sampling !== undefined) details.sampling = rec.sampling
+    if (names.length) details.dest_names = names.join(',')
+    if (c?.ua) details.user_agent = c.ua
+    if (look.siteFirstSeen !== undefined) details.site_first_seen = isoDate(look.siteFirstSeen)
+    const base = makeAlert(inboundTransfer, this.ctx, {
+      ts: rec.ts,
+      source: rec.source,
+      message:
+        `${sides.host} received ${formatBytes(sides.inBytes)} from ${sides.dest}${name ? ` (${name})` : ''} ` +
+        `port ${sides.destPort}/${rec.proto}; ` +
+        (neverSeen ? 'never seen before by this host' : `first seen by this host ${isoDate(look.hostFirstSeen ?? 0)}`) +
+        '.',
+      score: allowed.score,
+      reasons: allowed.reasons,
+      score_factors: allowed.factors,
+      evidence: [
+        {
+          ts: rec.ts,
+          source: rec.source_kind,
+          what: `Flow ${rec.uid} ${rec.orig_h}:${rec.orig_p} -> ${rec.resp_h}:${rec.resp_p}/${rec.proto} ended (${rec.end_reason}).`,
+          uid: rec.uid,
+          conn_state: rec.conn_state,
+          history: rec.history,
+          duration: rec.duration,
+          orig_bytes: rec.orig_bytes,
+          resp_bytes: rec.resp_bytes,
+          orig_ip_bytes: rec.orig_ip_bytes,
+          resp_ip_bytes: rec.resp_ip_bytes,
+          orig_pkts: rec.orig_pkts,
+          resp_pkts: rec.resp_pkts,
+        },
+      ],
+      identifier: `${inboundTransfer.id}:${sides.host}:${sides.dest}`,
+      suppress_for: this.suppressFor,
+      conn: rec,
+      ...(rec.service ? { service: rec.service } : {}),
+      ...(c?.file ? { file: alertFile(c.file, sides.inBytes) } : {}),
+      details,
+    })
+    const answers = this.answers(base, subs, look.prevalence, look.siteHosts, allowed.allowlisted)
+    return {
+      ...base,
+      ...(neverSeen ? { never_seen: true } : { first_seen: isoDate(look.hostFirstSeen ?? 0) }),
+      triage: triageFor(base.detection, base.technique, answers),
+    }
+  }
+
+  /**
+   * Enriches an alert raised by a detection: baseline facts for the external peer, never-seen, prevalence,
+   * off-hours, user-agent and file-type factors the detection did not already score, allowlists, final
+   * score and severity, and triage. Returns undefined when an allowlist suppresses it (counted) or in learn mode.
+   */
+  enrichAlert(alert: AlertEvent): AlertEvent | undefined {
+    if (this.learnOnly) {
+      this.counters.inc('scorer_alerts_dropped_total', 'learn_mode')
+      return undefined
+    }
+    if (alert.detection === inboundTransfer.id && alert.triage !== undefined) return alert
+    this.counters.inc('scorer_alerts_enriched_total', alert.detection)
+    const have = new Set((alert.score_factors ?? []).map((f) => f.factor))
+    const subs: Subscore[] = []
+    const mods: (Modifier | undefined)[] = []
+    let host: string | undefined
+    let dest: string | undefined
+    if (alert.orig_h !== undefined && alert.resp_h !== undefined) {
+      const oi = this.internal.has(alert.orig_h)
+      const ri = this.internal.has(alert.resp_h)
+      if (oi !== ri) {
+        host = oi ? alert.orig_h : alert.resp_h
+        dest = oi ? alert.resp_h : alert.orig_h
+      }
+    }
+    const names: string[] = []
+    let prevalence = 0
+    let siteHosts = 0
+    let neverSeen: boolean | undefined
+    let firstSeen: number | undefined
+    if (host !== undefined && dest !== undefined) {
+      const look = this.baseline.lookup(host, dest)
+      const learning = this.baseline.isLearning(host, alert.ts)
+      const seen = { hostFirstSeen: look.hostFirstSeen, siteFirstSeen: look.siteFirstSeen, learning }
+      if (!have.has('never_seen_host')) subs.push(neverSeenHostFactor(seen, alert.ts, this.config.scoring.recent_days))
+      if (!have.has('never_seen_site')) subs.push(neverSeenSiteFactor(seen))
+      mods.push(prevalenceModifier(look, this.config.scoring))
+      names.push(...look.names)
+      prevalence = look.prevalence
+      siteHosts = look.siteHosts
+      neverSeen = look.hostFirstSeen === undefined
+      firstSeen = look.hostFirstSeen
+    }
+    for (const k of ['host', 'server_name', 'sni']) {
+      const n = detailString(alert, k)
+      if (n && !isAddress(n) && !names.includes(n)) names.push(n)
+    }
+    const ua = detailString(alert, 'user_agent')
+    if (!have.has('download_agent') && ua !== undefined) {
+      subs.push(downloadAgentFactor(ua, this.config.scoring.download_agents))
+    }
+    if (!have.has('file_type') && alert.file !== undefined) subs.push(fileTypeFactor(alert.file, this.fileRisk))
+    if (!have.has('off_hours')) subs.push(offHoursFactor(alert.ts, this.hours))
+    const scored = this.combine(alert.score, subs, mods)
+    const allowed = this.applyAllowlists(scored, dest, names, ua)
+    if (allowed === undefined) return undefined
+    const score = Math.max(0, Math.min(100, allowed.score))
+    const derived = severityForScore(score)
+    const severity =
+      allowed.allowlisted || SEVERITY_RANK[derived] >= SEVERITY_RANK[alert.severity] ? derived : alert.severity
+    const out: AlertEvent = {
+      ...alert,
+      score,
+      severity,
+      reasons: [...alert.reasons, ...allowed.reasons],
+      score_factors: [...(alert.score_factors ?? []), ...allowed.factors],
+      ...(neverSeen === true ? { never_seen: true } : {}),
+      ...(neverSeen === false && firstSeen !== undefined ? { first_seen: isoDate(firstSeen) } : {}),
+    }
+    const answers = this.answers(out, subs, prevalence, siteHosts, allowed.allowlisted)
+    return { ...out, triage: triageFor(out.detection, out.technique, answers) }
+  }
+
+  /** Weighted sum of the subscores on top of `base`, then the modifiers in order. */
+  private combine(
+    base: number,
+    subs: readonly Subscore[],
+    mods: readonly (Modifier | undefined)[],
+  ): { score: number; reasons: string[]; factors: ScoreFactor[] } {
+    const w = this.config.scoring.weights
+    const reasons: string[] = []
+    const factors: ScoreFactor[] = []
+    let total = base
+    for (const s of subs) {
+      const points = round1(w[s.factor] * 100 * s.subscore)
+      total += points
+      factors.push(s.value !== undefined ? { factor: s.factor, points, value: s.value } : { factor: s.factor, points })
+      if (points !== 0) reasons.push(`${s.note}: +${points}`)
+    }
+    for (const m of mods) {
+      if (m === undefined) continue
+      const points = round1(-total * (1 - m.keep))
+      total += points
+      factors.push(m.value !== undefined ? { factor: m.factor, points, value: m.value } : { factor: m.factor, points })
+      reasons.push(`${m.note}: ${points}`)
+    }
+    return { score: Math.max(0, Math.min(100, Math.round(total))), reasons, factors }
+  }
+
+  /** Applies allowed_destinations and allowed_agents: undefined when suppressed, else the (capped) score. */
+  private applyAllowlists(
+    scored: { score: number; reasons: string[]; factors: ScoreFactor[] },
+    dest: string | undefined,
+    names: readonly string[],
+    ua: string | undefined,
+  ): { score: number; reasons: string[]; factors: ScoreFactor[]; allowlisted: boolean } | undefined {
+    const byDest = matchAllowedDestination(dest, names, this.allow)
+    const byAgent = byDest === undefined ? matchAllowedAgent(ua, this.config.allowed_agents) : undefined
+    if (byDest === undefined && byAgent === undefined) return { ...scored, allowlisted: false }
+    const which = byDest !== undefined ? 'allowed_destinations' : 'allowed_agents'
+    const entry = byDest ?? byAgent ?? ''
+    if (this.config.scoring.allowlist_action === 'suppress') {
+      this.counters.inc('scorer_suppressed_total', which)
+      return undefined
+    }
+    const cap = this.config.scoring.allowlist_cap
+    const points = Math.min(0, cap - scored.score)
+    this.counters.inc('scorer_capped_total', which)
+    return {
+      score: Math.min(scored.score, cap),
+      reasons: [...scored.reasons, `${which} entry "${entry}" matches: score capped at ${cap} (${points})`],
+      factors: [...scored.factors, { factor: 'allowlisted', points, value: `${which}:${entry}` }],
+      allowlisted: true,
+    }
+  }
+
+  private answers(
+    a: AlertEvent,
+    subs: readonly Subscore[],
+    prevalence: number,
+    siteHosts: number,
+    allowlisted: boolean,
+  ): TriageAnswers {
+    const out: TriageAnswers = {}
+    const by = new Map(subs.map((s) => [s.factor, s]))
+    const off = by.get('off_hours')
+    if (off) out.off_hours = `${off.subscore > 0 ? 'yes' : 'no'}, ${off.value}.`
+    const names = detailString(a, 'dest_names')
+    out.destination = allowlisted
+      ? 'it matches an allowlist entry.'
+      : `not allowlisted${names ? ` (names: ${names})` : ''}.`
+    const vol = by.get('inbound_volume')
+    if (vol && typeof vol.value === 'number') out.volume = `${formatBytes(vol.value)} inbound.`
+    const host = by.get('never_seen_host')
+    if (host) out.first_seen = `${host.note}.`
+    if (siteHosts > 0 || prevalence > 0) {
+      out.prevalence = `${prevalence} of ${siteHosts} known internal hosts used this destination before.`
+    }
+    const f = by.get('file_type')
+    if (f && f.value !== undefined) out.file = `${f.note}.`
+    const ag = by.get('download_agent')
+    if (ag && ag.value !== undefined) out.agent = `${ag.note}.`
+    return out
+  }
+
+  private flowCtx(uid: string): FlowContext {
+    let c = this.flows.get(uid)
+    if (c === undefined) {
+      c = {}
+      this.flows.set(uid, c)
+    }
+    return c
+  }
+}
+
+function alertFile(f: FileFacts, bytes: number): AlertFile {
+  return {
+    direction: 'download',
+    bytes,
+    type: f.type,
+    ...(f.name !== undefined ? { name: f.name } : {}),
+    ...(f.type_detail !== undefined ? { type_detail: f.type_detail } : {}),
+  }
+}
