@@ -1,0 +1,33 @@
+/**
+ * Routes a parsed syslog message to the vendor interpreter that understands it (Cisco ASA, IOS ACL,
+ * Juniper SRX, PAN-OS, Fortinet) and returns the connection record, if the line describes one.
+ */
+import type { ParsedSyslog } from '../common.js'
+import { type AsaState, interpretAsa } from './asa.js'
+import { interpretFortinet, probeFortinetTraffic } from './fortinet.js'
+import { interpretIosAcl, isIosAclMnemonic } from './ios-acl.js'
+import { interpretSrxStructured, interpretSrxText } from './junos-srx.js'
+import { interpretPanos, probePanosTraffic } from './panos.js'
+import type { DeviceFlow } from './types.js'
+
+export { AsaState } from './asa.js'
+export type { DeviceFlow } from './types.js'
+
+/** Interprets a network-device line; undefined when it is not a connection record we read. */
+export function interpretNetworkLine(p: ParsedSyslog, reporter: string, asa: AsaState): DeviceFlow | undefined {
+  const id = p.msg_id
+  const msg = p.message
+  if (id !== undefined) {
+    if (/^(?:ASA|FTD)-\d-30201[3-6]$/.test(id)) return interpretAsa(msg, p.ts, reporter, asa)
+    if (isIosAclMnemonic(id)) return interpretIosAcl(msg, p.ts)
+    if (id === 'RT_FLOW_SESSION_CLOSE' && p.structured_data !== undefined) {
+      for (const [sdId, params] of Object.entries(p.structured_data)) {
+        if (sdId.startsWith('junos@')) return interpretSrxStructured(params, p.ts)
+      }
+    }
+  }
+  if (msg.includes('RT_FLOW_SESSION_CLOSE')) return interpretSrxText(msg, p.ts)
+  if (probePanosTraffic(msg)) return interpretPanos(msg, p.ts)
+  if (probeFortinetTraffic(msg)) return interpretFortinet(msg, p.ts)
+  return undefined
+}
