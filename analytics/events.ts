@@ -67,6 +67,10 @@ export interface FlowRecord extends EventBase, ConnId {
   readonly reporter?: string
   /** True when the source gave only a total (Cisco ASA teardown): the total is in orig_*, resp_* are 0. */
   readonly bytes_undirected?: boolean
+  /** Firewall verdict, for flows from firewall/router logs. */
+  readonly fw_action?: 'allow' | 'deny'
+  /** Application the firewall identified (PAN-OS app, SRX application, Fortinet app/service). */
+  readonly fw_app?: string
 }
 
 /** The kinds of file content recognised by magic bytes. */
