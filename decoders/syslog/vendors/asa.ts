@@ -5,8 +5,9 @@
  * duration H:MM:SS bytes N [reason] [(user)]`. One record per connection, on teardown. The originator
  * comes from the Built message of the same id (inbound: the `for` side initiated; outbound: the `to`
  * side), kept in a bounded per-device table; without it, the side with a port below 1024 (else the `for`
- * side) is taken as the responder. ASA logs one byte count for both directions: it is split evenly into
- * orig/resp and marked `byte_split: 'total-only'`, so analytics can score by size, not by ratio.
+ * side) is taken as the responder. ASA logs one byte count for both directions: following the
+ * FlowRecord contract it goes in orig_bytes with resp_bytes 0 and `bytes_undirected: true`, so analytics
+ * scores it by size, not by ratio.
  * Not handled: 302020/302021 (ICMP), 106xxx deny messages.
  */
 import { countOf, type DeviceFlow, portOf } from './types.js'
@@ -77,7 +78,7 @@ export function interpretAsa(message: string, ts: number, reporter: string, stat
   const duration = durationSeconds(t[9] ?? '0:0')
   const total = countOf(t[10])
   const reason = t[11] ?? ''
-  let conn_state = proto === 'udp' ? 'OTH' : 'OTH'
+  let conn_state = 'OTH'
   let end_reason: DeviceFlow['end_reason'] = 'export'
   if (/FINs/.test(reason)) {
     conn_state = 'SF'
@@ -95,7 +96,6 @@ export function interpretAsa(message: string, ts: number, reporter: string, stat
     end_reason = 'idle'
   }
   const user = /\(([^)]+)\)\s*$/.exec(reason)?.[1]
-  const half = Math.floor(total / 2)
   return {
     ts: ts - duration,
     orig_h: forIsOrig ? forH : toH,
@@ -104,13 +104,13 @@ export function interpretAsa(message: string, ts: number, reporter: string, stat
     resp_p: forIsOrig ? toP : forP,
     proto,
     duration,
-    orig_bytes: half,
-    resp_bytes: total - half,
+    orig_bytes: total,
+    resp_bytes: 0,
     orig_pkts: 0,
     resp_pkts: 0,
     conn_state,
     end_reason,
-    byte_split: 'total-only',
+    bytes_undirected: true,
     fw_action: 'allow',
     session_id: id,
     vendor: 'asa',

@@ -21,8 +21,8 @@ export interface DeviceFlow {
   readonly resp_pkts: number
   readonly conn_state: string
   readonly end_reason: 'fin' | 'rst' | 'idle' | 'export'
-  /** 'total-only' when the device logs one byte count for both directions (ASA). */
-  readonly byte_split?: 'total-only'
+  /** True when the device logs one byte count for both directions (ASA): the total is in orig_bytes. */
+  readonly bytes_undirected?: boolean
   /** Firewall verdict. */
   readonly fw_action?: 'allow' | 'deny'
   /** Application the device identified (PAN-OS app, SRX application, Fortinet app/service). */
