@@ -113,6 +113,11 @@ export class NetflowIngest {
     for (const f of m.records) this.o.emit(toEvent(f, m, exporter, source, override))
   }
 
+  /** Counts a collector-level problem (socket error) as `input_errors_total{code}`. */
+  countInputError(code: string): void {
+    this.o.counters.inc('input_errors_total', code)
+  }
+
   /** End of input: held data sets will never find their template; count them as dropped. */
   finish(): void {
     for (const [addr, st] of this.store.entries()) {
