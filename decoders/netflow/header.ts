@@ -27,7 +27,6 @@ export type NetflowErrorCode =
   | 'netflow.template_truncated'
   | 'netflow.template_id_invalid'
   | 'netflow.template_zero_length'
-  | 'netflow.template_field_len_zero'
   | 'netflow.template_too_long'
   | 'netflow.template_too_many_fields'
   | 'netflow.template_cap'

@@ -1,6 +1,6 @@
 /**
  * The set walk shared by NetFlow v9 (RFC 3954 §5.2-5.4, flowsets) and IPFIX (RFC 7011 §3.3, sets), done in
- * two passes per datagram: first every template and options-template set, then the data sets, so that data
+ * two passes per datagram: first every template and options-template set, then options data sets, then flow data sets, so that data
  * sent in the same datagram as its template (and options data giving the sampling rate) decodes
  * (akvorado#89). Data sets whose template is unknown are held in the exporter state and decoded when it
  * arrives; the rest are counted. Every loop is bounded by the bytes left and a cap; a set length below
@@ -103,33 +103,49 @@ export function walkSets(
     }
   }
 
-  // Pass 2: data sets.
-  for (let i = 0; i < data.length; i += 3) {
-    const s = data[i] as number
-    const e = data[i + 1] as number
-    const id = data[i + 2] as number
-    const t = lookupTemplate(st, ctx.version, ctx.domain, id, nowMs)
-    if (t === undefined) {
-      res.incomplete = true
-      const held: PendingSet = {
-        version: ctx.version,
-        domain: ctx.domain,
-        templateId: id,
-        bytes: Buffer.from(buf.subarray(s, e)),
-        exportSecs: ctx.exportSecs,
-        sysUptimeMs: ctx.sysUptimeMs,
-        heldMs: nowMs,
+  // Pass 2: options data first (sampling rates, system init time), then flow data sets.
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < data.length; i += 3) {
+      const s = data[i] as number
+      const e = data[i + 1] as number
+      const id = data[i + 2] as number
+      const t = lookupTemplate(st, ctx.version, ctx.domain, id, nowMs)
+      if (t === undefined) {
+        if (pass === 1) holdSet(buf, s, e, id, ctx, st, nowMs, res)
+        continue
       }
-      const dropped = holdPendingSet(st, held)
-      res.setsHeld++
-      res.setsDropped += dropped
-      continue
+      if (t.options !== (pass === 0)) continue
+      const r = decodeDataSet(buf, s, e, t, ctx, st, res.records, st.limits.maxRecords - res.dataRecords, problems)
+      res.dataRecords += r
+      if (t.options) res.optionsRecords += r
     }
-    const r = decodeDataSet(buf, s, e, t, ctx, st, res.records, st.limits.maxRecords - res.dataRecords, problems)
-    res.dataRecords += r
-    if (t.options) res.optionsRecords += r
   }
   return res
+}
+
+/** Keeps a copy of a data set whose template is unknown (the datagram buffer may be reused). */
+function holdSet(
+  buf: Buffer,
+  s: number,
+  e: number,
+  id: number,
+  ctx: RecordContext,
+  st: ExporterState,
+  nowMs: number,
+  res: SetWalkResult,
+): void {
+  res.incomplete = true
+  const held: PendingSet = {
+    version: ctx.version,
+    domain: ctx.domain,
+    templateId: id,
+    bytes: Buffer.from(buf.subarray(s, e)),
+    exportSecs: ctx.exportSecs,
+    sysUptimeMs: ctx.sysUptimeMs,
+    heldMs: nowMs,
+  }
+  res.setsDropped += holdPendingSet(st, held)
+  res.setsHeld++
 }
 
 /** Decodes one held set with the template that arrived for it. */

@@ -266,7 +266,7 @@ export function expireTemplates(st: ExporterState, nowMs: number): number {
 
 /**
  * Compiles and stores a template (a refresh replaces the old one). Returns the template, or a DecodeError
- * code when it is impossible (zero length, a zero-length field, too many fields, too long) or over the cap.
+ * code when it is impossible (no fields, zero record length, too many fields, too long) or over the cap.
  */
 export function installTemplate(
   st: ExporterState,
@@ -289,7 +289,7 @@ export function installTemplate(
   let varlen = false
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i] as TemplateFieldSpec
-    if (f.length === 0) return err('netflow.template_field_len_zero')
+    // A zero-length field is legal and occupies nothing (Juniper sends a v9 System scope of length 0).
     lengths[i] = f.length
     if (f.length === VARLEN) {
       varlen = true
@@ -297,6 +297,8 @@ export function installTemplate(
     } else minLen += f.length
     slots[i] = i < scopeCount ? scopeSlot(version, f) : slotFor(f.id, f.pen)
   }
+  // A record of zero bytes would repeat forever (the node-netflowv9 heap exhaustion).
+  if (minLen === 0) return err('netflow.template_zero_length')
   // A record must fit in one set of one UDP datagram (65535 - IP/UDP - message and set headers).
   if (minLen > 65535 - 20 - 8 - 16 - 4) return err('netflow.template_too_long')
   const key = templateKey(version, domain, id)
