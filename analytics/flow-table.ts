@@ -1,0 +1,864 @@
+/**
+ * The flow table: turns decoded packets (PacketView) into bidirectional flows with Zeek conn.log
+ * semantics (originator, per-direction packets / IP bytes / payload bytes, `history`, `conn_state`)
+ * and ends every flow exactly once (FIN/RST completion, idle and active timeouts on capture time,
+ * eviction when full, end of input).
+ *
+ * Storage is lru-cache v11 (packages.md §3.4, §5) with a numeric key: the hash of the canonical
+ * 5-tuple + VLAN (analytics/flow-key.ts). The flow keeps its full tuple and is compared on lookup;
+ * the rare flows whose hash collides share one cache entry as a short chain. The hot path allocates
+ * nothing and builds no string: address text is made once per new flow. A one-entry "last flow" check
+ * skips the hash and the LRU touch for back-to-back packets of one flow (that flow is already the most
+ * recent entry, so the LRU order stays exact).
+ * lru-cache's ttl modes are not used (a purge costs ~1 s at 1 M entries): `expire` sweeps from the
+ * least-recent end and stops at the first entry too recent to have timed out, and a FIFO of closed
+ * TCP flows ends them after `tcpClosedLingerS`. Timeouts are also checked when a packet arrives, so
+ * flow boundaries never depend on when a sweep ran.
+ *
+ * Zeek semantics kept: TCP endpoint states and history letters follow Zeek's TCP analyzer
+ * (TCPSessionAdapter.cc) for S H A D F R I Q T and `^` (uppercase = originator; a repeated S/H/F/R with
+ * a new sequence number is repeated; T on a log10 scale). UDP history is D/d.
+ * Deliberate differences from Zeek: the originator is the sender of the first SYN, or the receiver
+ * of a first-seen SYN-ACK (marked `^`), or else the first packet's sender (Zeek also flips on its
+ * likely_server_ports list); byte counts come from IP lengths, never sequence numbers (zeek#3313);
+ * IPv4/IPv6 fragments are not reassembled: the first fragment counts as the packet of its transport
+ * flow and later fragments of the same source/destination/protocol add their bytes to that flow
+ * without adding a packet, which gives the counts Zeek (and tshark) report for the reassembled datagram.
+ * Not handled: history letters C (checksum), G (gap), W (zero window), which need fields PacketView
+ * does not carry; inner VLAN and tunnels in the key.
+ */
+import { LRUCache } from 'lru-cache'
+import { addressText } from '../decoders/network/ip-text.js'
+import type { PacketView } from '../decoders/packet-view.js'
+import type { Counters } from './counters.js'
+import type { FlowEndReason, Proto } from './events.js'
+import type { Flow } from './flow.js'
+import { canonicalTuple, icmpCounterpart, newTupleScratch, type TupleScratch, tupleHash } from './flow-key.js'
+import {
+  type EndpointStates,
+  TCP_CLOSED,
+  TCP_ESTABLISHED,
+  TCP_INACTIVE,
+  TCP_PARTIAL,
+  TCP_RESET,
+  TCP_SYN_ACK_SENT,
+  TCP_SYN_SENT,
+} from './flow-record.js'
+import { UidGenerator } from './uid.js'
+
+/** Options of a FlowTable; every field has a default. Durations are seconds of capture time. */
+export interface FlowTableOptions {
+  /** Hard cap on live flows; when full, the least recently used flow is ended with reason 'evict'. Default 1_000_000. */
+  maxFlows?: number
+  /** Idle timeout of TCP flows. Default 300 (Zeek tcp_inactivity_timeout). */
+  tcpIdleS?: number
+  /** Idle timeout of UDP flows. Default 60 (Zeek udp_inactivity_timeout). */
+  udpIdleS?: number
+  /** Idle timeout of ICMP flows. Default 60 (Zeek icmp_inactivity_timeout). */
+  icmpIdleS?: number
+  /** Idle timeout of other IP protocols. Default 60. */
+  otherIdleS?: number
+  /** A flow older than this is ended with reason 'active' and continued as a new flow (new uid, same
+   * originator), as NetFlow exporters do. Default 3600. */
+  activeTimeoutS?: number
+  /** After FIN both ways, a RST, or a FIN whose peer never spoke, the flow is ended once no packet came
+   * for this long, so late ACKs and retransmitted FINs stay in it instead of opening a new flow.
+   * A new SYN ends it at once (port reuse). Default 5 (Zeek tcp_close_delay / tcp_reset_delay). */
+  tcpClosedLingerS?: number
+  /** How often, in capture time, `update` runs the idle sweep itself. Default 1. */
+  sweepIntervalS?: number
+  /** Most entries one sweep may pass over that are not yet expired before it stops. Default 65_536. */
+  sweepScanBudget?: number
+  /** Seed of the uid sequence (same input + same seed = same uids). Default 0. */
+  uidSeed?: number
+  /** Called once for every flow that ends, with why. */
+  onEnd: (flow: Flow, reason: FlowEndReason) => void
+  /** Called when a flow is created (after its first packet is accounted). */
+  onStart?: (flow: Flow) => void
+  /** Where to count flows_created_total, flows_ended_total{reason}, packets_without_ip_total... */
+  counters?: Counters
+  /** Replaces the tuple hash (tests use a constant to force collisions). Default flow-key.ts tupleHash. */
+  keyHash?: (t: TupleScratch, version: number, ipProto: number, vlan: number) => number
+}
+
+const TH_FIN = 0x01
+const TH_SYN = 0x02
+const TH_RST = 0x04
+const TH_ACK = 0x10
+
+/** History bits (originator; the responder's are shifted left by 8). */
+const H_SYN = 1
+const H_SYNACK = 2
+const H_ACK = 4
+const H_DATA = 8
+const H_FIN = 16
+const H_RST = 32
+const H_FINRST = 64
+const H_MULTI = 128
+
+/** lru-cache mutates the options object it is given; one shared object avoids an allocation per get. */
+const GET_OPTS = {}
+
+function protoName(ipProto: number): Proto {
+  if (ipProto === 6) return 'tcp'
+  if (ipProto === 17) return 'udp'
+  if (ipProto === 1 || ipProto === 58) return 'icmp'
+  return 'other'
+}
+
+/** Scratch words for address text (made once per new flow). */
+const TEXT_WORDS = new Uint32Array(4)
+
+/** One live flow: the Flow contract plus the table's own bookkeeping. */
+export class FlowState implements Flow, EndpointStates {
+  readonly uid: string
+  readonly proto: Proto
+  readonly ipProto: number
+  readonly orig_h: string
+  readonly orig_p: number
+  readonly resp_h: string
+  readonly resp_p: number
+  readonly vlan: number
+  readonly firstTs: number
+  lastTs: number
+  origPkts = 0
+  respPkts = 0
+  origIpBytes = 0
+  respIpBytes = 0
+  origBytes = 0
+  respBytes = 0
+  missedBytes = 0
+  history = ''
+  service: string[] = []
+  serverName: string | undefined = undefined
+  appProtoTs: string | undefined = undefined
+  appProtoTc: string | undefined = undefined
+  app: unknown = undefined
+
+  /** TCP flags OR-ed over the originator's / responder's packets. */
+  origTcpFlags = 0
+  respTcpFlags = 0
+  /** Zeek TCP endpoint states (flow-record.ts TCP_*) and the state before the last change. */
+  origState = TCP_INACTIVE
+  respState = TCP_INACTIVE
+  origPrev = TCP_INACTIVE
+  respPrev = TCP_INACTIVE
+
+  /** @internal canonical tuple (lo endpoint a*, hi endpoint b*), IP version and cache key. */
+  readonly ipVersion: 4 | 6
+  readonly a0: number
+  readonly a1: number
+  readonly a2: number
+  readonly a3: number
+  readonly aPort: number
+  readonly b0: number
+  readonly b1: number
+  readonly b2: number
+  readonly b3: number
+  readonly bPort: number
+  /** @internal true when the originator is the lower endpoint of the canonical tuple. */
+  readonly origIsLo: boolean
+  /** @internal lru-cache key and the next flow sharing it (hash collision chain). */
+  readonly key: number
+  chainNext: FlowState | undefined = undefined
+  /** @internal set once the flow has been handed to onEnd. */
+  ended = false
+  /** @internal true once TCP completion (FIN both ways, RST, FIN to a silent peer) was seen. */
+  closing = false
+  /** @internal capture time the flow last entered the closing FIFO. */
+  closeQueuedTs = 0
+  /** @internal history bits already seen, and the sequence numbers of the last S/H, F and R per side. */
+  histSeen = 0
+  origLastSyn = -1
+  respLastSyn = -1
+  origLastFin = -1
+  respLastFin = -1
+  origLastRst = -1
+  respLastRst = -1
+  /** @internal highest sequence end seen per side (-1 until the first segment), retransmit counts. */
+  origLastSeq = -1
+  respLastSeq = -1
+  origRxmt = 0
+  respRxmt = 0
+  origRxmtNext = 1
+  respRxmtNext = 1
+
+  constructor(
+    uid: string,
+    t: TupleScratch,
+    version: 4 | 6,
+    ipProto: number,
+    vlan: number,
+    key: number,
+    origIsLo: boolean,
+    ts: number,
+  ) {
+    this.uid = uid
+    this.ipProto = ipProto
+    this.proto = protoName(ipProto)
+    this.vlan = vlan
+    this.firstTs = ts
+    this.lastTs = ts
+    this.ipVersion = version
+    this.a0 = t.a0
+    this.a1 = t.a1
+    this.a2 = t.a2
+    this.a3 = t.a3
+    this.aPort = t.aPort
+    this.b0 = t.b0
+    this.b1 = t.b1
+    this.b2 = t.b2
+    this.b3 = t.b3
+    this.bPort = t.bPort
+    this.key = key
+    this.origIsLo = origIsLo
+    const w = TEXT_WORDS
+    w[0] = t.a0
+    w[1] = t.a1
+    w[2] = t.a2
+    w[3] = t.a3
+    const loText = addressText(w, version)
+    w[0] = t.b0
+    w[1] = t.b1
+    w[2] = t.b2
+    w[3] = t.b3
+    const hiText = addressText(w, version)
+    this.orig_h = origIsLo ? loText : hiText
+    this.resp_h = origIsLo ? hiText : loText
+    this.orig_p = origIsLo ? t.aPort : t.bPort
+    this.resp_p = origIsLo ? t.bPort : t.aPort
+  }
+}
+
+interface FragmentOwner {
+  flow: FlowState
+  fromOrig: boolean
+}
+
+/** Most first-fragment owners remembered for attributing later fragments; the map is cleared past this. */
+const FRAGMENT_OWNERS_MAX = 65_536
+
+export class FlowTable {
+  /** Direction of the last packet given to `update`: true when it went originator → responder. */
+  lastFromOrig = false
+
+  private readonly lru: LRUCache<number, FlowState>
+  private readonly maxFlows: number
+  private readonly tcpIdleS: number
+  private readonly udpIdleS: number
+  private readonly icmpIdleS: number
+  private readonly otherIdleS: number
+  private readonly minIdleS: number
+  private readonly activeTimeoutS: number
+  private readonly lingerS: number
+  private readonly sweepIntervalS: number
+  private readonly sweepScanBudget: number
+  private readonly onEnd: (flow: Flow, reason: FlowEndReason) => void
+  private readonly onStart: ((flow: Flow) => void) | undefined
+  private readonly counters: Counters | undefined
+  private readonly uids: UidGenerator
+  private readonly keyHash: (t: TupleScratch, version: number, ipProto: number, vlan: number) => number
+  private readonly t: TupleScratch = newTupleScratch()
+  private last: FlowState | undefined = undefined
+  private live = 0
+  private nowTs = Number.NEGATIVE_INFINITY
+  private nextSweepTs = Number.NEGATIVE_INFINITY
+  private closingQ: FlowState[] = []
+  private closingHead = 0
+  private readonly fragmentOwners = new Map<string, FragmentOwner>()
+  /** A flow created by the current packet, handed to onStart once the packet is accounted. */
+  private onStartPending: FlowState | undefined = undefined
+  /** Packets that found a flow by hash but a different tuple (hash collisions), for tests and stats. */
+  collisions = 0
+
+  constructor(opts: FlowTableOptions) {
+    this.maxFlows = opts.maxFlows ?? 1_000_000
+    if (!Number.isInteger(this.maxFlows) || this.maxFlows < 1) {
+      throw new RangeError(`Flow table maxFlows must be a positive integer, got ${this.maxFlows}.`)
+    }
+    this.tcpIdleS = opts.tcpIdleS ?? 300
+    this.udpIdleS = opts.udpIdleS ?? 60
+    this.icmpIdleS = opts.icmpIdleS ?? 60
+    this.otherIdleS = opts.otherIdleS ?? 60
+    this.minIdleS = Math.min(this.tcpIdleS, this.udpIdleS, this.icmpIdleS, this.otherIdleS)
+    this.activeTimeoutS = opts.activeTimeoutS ?? 3600
+    this.lingerS = opts.tcpClosedLingerS ?? 5
+    this.sweepIntervalS = opts.sweepIntervalS ?? 1
+    this.sweepScanBudget = opts.sweepScanBudget ?? 65_536
+    this.onEnd = opts.onEnd
+    this.onStart = opts.onStart
+    this.counters = opts.counters
+    this.uids = new UidGenerator(opts.uidSeed ?? 0)
+    this.keyHash = opts.keyHash ?? tupleHash
+    this.lru = new LRUCache<number, FlowState>({
+      max: this.maxFlows,
+      dispose: (value, _key, reason) => {
+        if (reason === 'evict') this.evicted(value)
+      },
+    })
+  }
+
+  /** Live flows. */
+  get size(): number {
+    return this.live
+  }
+
+  /**
+   * Accounts one packet and returns its flow (creating it when needed); sets `lastFromOrig`.
+   * Returns undefined for a packet without an IP header (counted as packets_without_ip_total) and for
+   * a non-first fragment (its bytes go to the flow of its first fragment when known).
+   */
+  update(pv: PacketView): Flow | undefined {
+    const version = pv.ipVersion
+    if (version === 0) {
+      this.counters?.inc('packets_without_ip_total')
+      return undefined
+    }
+    const ts = pv.ts
+    if (ts > this.nowTs) this.nowTs = ts
+    if (ts >= this.nextSweepTs) {
+      this.expire(ts)
+      this.nextSweepTs = ts + this.sweepIntervalS
+    }
+    if (pv.isFragment && pv.fragOffset > 0) return this.laterFragment(pv)
+    const ipProto = pv.ipProto
+    let sPort = pv.srcPort
+    let dPort = pv.dstPort
+    if (sPort < 0 || dPort < 0) {
+      sPort = 0
+      dPort = 0
+    } else if (ipProto === 1 || ipProto === 58) {
+      dPort = icmpCounterpart(ipProto, sPort, dPort)
+    }
+    const vlan = pv.vlan
+    let f = this.last
+    let srcIsLo = true
+    let m = f === undefined ? 0 : matchTuple(f, pv, version, ipProto, vlan, sPort, dPort)
+    if (m === 0) {
+      const t = this.t
+      canonicalTuple(t, version, pv.src, sPort, pv.dst, dPort)
+      srcIsLo = t.srcIsLo
+      const key = this.keyHash(t, version, ipProto, vlan)
+      f = this.lru.get(key, GET_OPTS)
+      while (f !== undefined && !sameTuple(f, t, version, ipProto, vlan)) {
+        this.collisions++
+        f = f.chainNext
+      }
+      if (f === undefined) f = this.create(pv, key, srcIsLo, undefined)
+      else m = srcIsLo ? 1 : 2
+    } else {
+      srcIsLo = m === 1
+    }
+    if (f === undefined) return undefined
+    if (m !== 0) f = this.checkTimeouts(f, pv, ts, srcIsLo)
+    const fromOrig = srcIsLo === f.origIsLo
+    this.lastFromOrig = fromOrig
+    this.last = f
+    this.account(f, pv, fromOrig, ts)
+    return f
+  }
+
+  /**
+   * Ends idle flows: closed TCP flows past the linger time, then, from the least recently used end,
+   * flows past their protocol's idle timeout, stopping at the first entry too recent to be expired
+   * (or after sweepScanBudget entries that are not). `update` calls it about once per sweepIntervalS.
+   */
+  expire(nowTs: number): void {
+    if (nowTs > this.nowTs) this.nowTs = nowTs
+    this.sweepClosing(nowTs)
+    let skipped = 0
+    for (const head of this.lru.rvalues()) {
+      if (head === undefined) continue
+      if (head.chainNext === undefined) {
+        const idle = nowTs - head.lastTs
+        if (idle > this.timeoutOf(head)) this.endFlow(head, this.idleReason(head), true)
+        else if (idle <= this.minIdleS || ++skipped > this.sweepScanBudget) break
+      } else {
+        const chain: FlowState[] = []
+        for (let f: FlowState | undefined = head; f !== undefined; f = f.chainNext) chain.push(f)
+        for (const f of chain) {
+          if (nowTs - f.lastTs > this.timeoutOf(f)) this.endFlow(f, this.idleReason(f), true)
+        }
+        if (++skipped > this.sweepScanBudget) break
+      }
+    }
+  }
+
+  /** Ends every live flow (end of input, shutdown). TCP flows already closed keep their 'fin'/'rst'. */
+  flush(reason: FlowEndReason = 'eof'): void {
+    const all: FlowState[] = []
+    for (const head of this.lru.rvalues()) {
+      for (let f: FlowState | undefined = head; f !== undefined; f = f.chainNext) all.push(f)
+    }
+    this.lru.clear()
+    this.closingQ = []
+    this.closingHead = 0
+    this.fragmentOwners.clear()
+    this.last = undefined
+    for (const f of all) this.endFlow(f, f.closing ? closeReason(f) : reason, false)
+  }
+
+  private timeoutOf(f: FlowState): number {
+    if (f.closing) return this.lingerS
+    switch (f.ipProto) {
+      case 6:
+        return this.tcpIdleS
+      case 17:
+        return this.udpIdleS
+      case 1:
+      case 58:
+        return this.icmpIdleS
+      default:
+        return this.otherIdleS
+    }
+  }
+
+  private idleReason(f: FlowState): FlowEndReason {
+    return f.closing ? closeReason(f) : 'idle'
+  }
+
+  /** Ends `f` when this packet comes after its timeout, and returns the flow the packet belongs to. */
+  private checkTimeouts(f: FlowState, pv: PacketView, ts: number, srcIsLo: boolean): FlowState {
+    const gap = ts - f.lastTs
+    if (f.closing) {
+      const synOnly = (pv.tcpFlags & (TH_SYN | TH_ACK)) === TH_SYN
+      if (gap > this.lingerS || synOnly) return this.replace(f, pv, srcIsLo, closeReason(f), false)
+      return f
+    }
+    if (gap > this.timeoutOf(f)) return this.replace(f, pv, srcIsLo, 'idle', false)
+    if (ts - f.firstTs > this.activeTimeoutS) return this.replace(f, pv, srcIsLo, 'active', true)
+    return f
+  }
+
+  private replace(
+    f: FlowState,
+    pv: PacketView,
+    srcIsLo: boolean,
+    reason: FlowEndReason,
+    continued: boolean,
+  ): FlowState {
+    const key = f.key
+    this.endFlow(f, reason, true)
+    // The scratch tuple is stale when f came from the last-flow check; the new flow has f's tuple.
+    copyTuple(this.t, f)
+    return this.create(pv, key, srcIsLo, continued ? f : undefined)
+  }
+
+  private create(pv: PacketView, key: number, srcIsLo: boolean, from: FlowState | undefined): FlowState {
+    const flags = pv.tcpFlags
+    let origIsLo = srcIsLo
+    let flipped = false
+    if (from !== undefined) origIsLo = from.origIsLo
+    else if (pv.ipProto === 6 && (flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK)) {
+      // A SYN-ACK seen first: its receiver sent the SYN we missed, so it is the originator.
+      origIsLo = !srcIsLo
+      flipped = true
+    }
+    const version = pv.ipVersion === 6 ? 6 : 4
+    const f = new FlowState(this.uids.next(), this.t, version, pv.ipProto, pv.vlan, key, origIsLo, pv.ts)
+    if (flipped) f.history = '^'
+    if (from !== undefined) {
+      f.origState = from.origState
+      f.respState = from.respState
+      f.origPrev = from.origPrev
+      f.respPrev = from.respPrev
+      f.origLastSeq = from.origLastSeq
+      f.respLastSeq = from.respLastSeq
+    }
+    const head = this.lru.get(key, GET_OPTS)
+    if (head !== undefined) {
+      f.chainNext = head.chainNext
+      head.chainNext = f
+    } else {
+      this.lru.set(key, f)
+    }
+    this.live++
+    this.counters?.inc('flows_created_total')
+    if (this.onStart !== undefined) this.onStartPending = f
+    return f
+  }
+
+  private account(f: FlowState, pv: PacketView, fromOrig: boolean, ts: number): void {
+    const ipLen = pv.ipLen
+    const payloadLen = pv.payloadLen
+    if (fromOrig) {
+      f.origPkts++
+      f.origIpBytes += ipLen
+      f.origBytes += payloadLen
+    } else {
+      f.respPkts++
+      f.respIpBytes += ipLen
+      f.respBytes += payloadLen
+    }
+    if (ts > f.lastTs) f.lastTs = ts
+    const captured = pv.payloadEnd - pv.payloadOff
+    if (payloadLen > captured) f.missedBytes += payloadLen - Math.max(captured, 0)
+    const ipProto = f.ipProto
+    if (ipProto === 6) {
+      if (pv.srcPort >= 0) this.tcpPacket(f, fromOrig, pv.tcpFlags, payloadLen, pv.seq >>> 0)
+    } else if (ipProto === 17) {
+      if ((f.histSeen & (fromOrig ? H_DATA : H_DATA << 8)) === 0) this.hist(f, fromOrig, H_DATA, 'D', 'd')
+    }
+    if (pv.isFragment) this.rememberFragment(pv, f, fromOrig)
+    const started = this.onStartPending
+    if (started !== undefined) {
+      this.onStartPending = undefined
+      this.onStart?.(started)
+    }
+  }
+
+  /** Adds a history letter once per side; returns true when it had been seen already (Zeek CheckHistory). */
+  private hist(f: FlowState, fromOrig: boolean, bit: number, upper: string, lower: string): boolean {
+    const mask = fromOrig ? bit : bit << 8
+    if ((f.histSeen & mask) !== 0) return true
+    f.histSeen |= mask
+    f.history += fromOrig ? upper : lower
+    return false
+  }
+
+  private tcpPacket(f: FlowState, fromOrig: boolean, flags: number, len: number, seq: number): void {
+    const syn = (flags & TH_SYN) !== 0
+    const fin = (flags & TH_FIN) !== 0
+    const rst = (flags & TH_RST) !== 0
+    const ack = (flags & TH_ACK) !== 0
+    if (fromOrig) f.origTcpFlags |= flags
+    else f.respTcpFlags |= flags
+
+    // History (Zeek update_history).
+    const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0)
+    if (bits > 1) {
+      if (fin && rst) this.hist(f, fromOrig, H_FINRST, 'I', 'i')
+      else this.hist(f, fromOrig, H_MULTI, 'Q', 'q')
+    } else if (bits === 1) {
+      if (syn) {
+        const seen = ack ? this.hist(f, fromOrig, H_SYNACK, 'H', 'h') : this.hist(f, fromOrig, H_SYN, 'S', 's')
+        const lastSyn = fromOrig ? f.origLastSyn : f.respLastSyn
+        if (seen && seq !== lastSyn) f.history += ack ? (fromOrig ? 'H' : 'h') : fromOrig ? 'S' : 's'
+        if (fromOrig) f.origLastSyn = seq
+        else f.respLastSyn = seq
+      }
+      if (fin) {
+        const end = (seq + len) >>> 0
+        const seen = this.hist(f, fromOrig, H_FIN, 'F', 'f')
+        if (seen && end !== (fromOrig ? f.origLastFin : f.respLastFin)) f.history += fromOrig ? 'F' : 'f'
+        if (fromOrig) f.origLastFin = end
+        else f.respLastFin = end
+      }
+      if (rst) {
+        const seen = this.hist(f, fromOrig, H_RST, 'R', 'r')
+        if (seen && seq !== (fromOrig ? f.origLastRst : f.respLastRst)) f.history += fromOrig ? 'R' : 'r'
+        if (fromOrig) f.origLastRst = seq
+        else f.respLastRst = seq
+      }
+    } else if (len > 0) {
+      if ((f.histSeen & (fromOrig ? H_DATA : H_DATA << 8)) === 0) this.hist(f, fromOrig, H_DATA, 'D', 'd')
+    } else if (ack) {
+      if ((f.histSeen & (fromOrig ? H_ACK : H_ACK << 8)) === 0) this.hist(f, fromOrig, H_ACK, 'A', 'a')
+    }
+
+    // Retransmissions (Zeek update_last_seq): data at or below the highest sequence end seen.
+    const segLen = (rst ? 0 : len) + (syn ? 1 : 0) + (fin ? 1 : 0)
+    const segEnd = (seq + segLen) >>> 0
+    const state = fromOrig ? f.origState : f.respState
+    let lastSeq = fromOrig ? f.origLastSeq : f.respLastSeq
+    if (lastSeq < 0) lastSeq = syn ? segEnd : seq
+    const delta = (segEnd - lastSeq) | 0
+    if ((syn || rst) && (delta > 1048576 || delta < -1048576)) {
+      // Wild SYN/RST sequence numbers are not trusted.
+    } else if (state === TCP_RESET) {
+      // Nothing after a RST is trusted.
+    } else if (delta > 0) {
+      lastSeq = segEnd
+    } else if (len > 0) {
+      this.retransmit(f, fromOrig)
+    }
+    if (fromOrig) f.origLastSeq = lastSeq
+    else f.respLastSeq = lastSeq
+
+    this.tcpState(f, fromOrig, syn, fin, rst, ack, len)
+
+    if (!f.closing) {
+      const os = f.origState
+      const rs = f.respState
+      if (
+        os === TCP_RESET ||
+        rs === TCP_RESET ||
+        (os === TCP_CLOSED && (rs === TCP_CLOSED || rs === TCP_INACTIVE)) ||
+        (rs === TCP_CLOSED && os === TCP_INACTIVE)
+      ) {
+        f.closing = true
+        f.closeQueuedTs = f.lastTs
+        this.closingQ.push(f)
+      }
+    }
+  }
+
+  private retransmit(f: FlowState, fromOrig: boolean): void {
+    // Zeek ScaledHistoryEntry: the letter is added at the 1st, 10th, 100th... retransmission.
+    if (fromOrig) {
+      if (++f.origRxmt === f.origRxmtNext) {
+        f.history += 'T'
+        f.origRxmtNext *= 10
+      }
+    } else if (++f.respRxmt === f.respRxmtNext) {
+      f.history += 't'
+      f.respRxmtNext *= 10
+    }
+  }
+
+  /** Zeek's per-endpoint TCP state machine (TCPSessionAdapter::UpdateStateMachine), weirds left out. */
+  private tcpState(
+    f: FlowState,
+    fromOrig: boolean,
+    syn: boolean,
+    fin: boolean,
+    rst: boolean,
+    ack: boolean,
+    len: number,
+  ): void {
+    const state = fromOrig ? f.origState : f.respState
+    const peer = fromOrig ? f.respState : f.origState
+    switch (state) {
+      case TCP_INACTIVE: {
+        if (syn) {
+          if (fromOrig) setState(f, true, ack ? TCP_SYN_ACK_SENT : TCP_SYN_SENT)
+          else {
+            if (peer === TCP_SYN_SENT) setState(f, true, TCP_ESTABLISHED)
+            setState(f, false, TCP_ESTABLISHED)
+          }
+        }
+        if (fin) setState(f, fromOrig, TCP_CLOSED)
+        if (rst) setState(f, fromOrig, TCP_RESET)
+        if ((fromOrig ? f.origState : f.respState) === TCP_INACTIVE) {
+          if (!fromOrig && len === 0 && f.origState === TCP_SYN_SENT) {
+            // A bare ACK of the SYN before the SYN-ACK: not a partial connection.
+          } else if (ack && peer === TCP_ESTABLISHED) {
+            setState(f, fromOrig, TCP_ESTABLISHED)
+          } else {
+            setState(f, fromOrig, TCP_PARTIAL)
+          }
+        }
+        break
+      }
+      case TCP_SYN_SENT:
+      case TCP_SYN_ACK_SENT:
+        if (fin) setState(f, fromOrig, TCP_CLOSED)
+        if (rst) setState(f, fromOrig, TCP_RESET)
+        break
+      case TCP_ESTABLISHED:
+      case TCP_PARTIAL:
+        if (syn && state === TCP_PARTIAL && peer === TCP_INACTIVE && !ack) setState(f, fromOrig, TCP_SYN_SENT)
+        if (fin && !rst) {
+          setState(f, fromOrig, TCP_CLOSED)
+          // A FIN then a RST from the peer was a normal close after all.
+          if (peer === TCP_RESET && (fromOrig ? f.respPrev : f.origPrev) === TCP_CLOSED) {
+            setState(f, !fromOrig, TCP_CLOSED)
+          }
+        }
+        if (rst) setState(f, fromOrig, TCP_RESET)
+        break
+      case TCP_CLOSED:
+        if (rst && peer !== TCP_CLOSED) setState(f, fromOrig, TCP_RESET)
+        break
+      default:
+        break
+    }
+  }
+
+  private sweepClosing(nowTs: number): void {
+    const q = this.closingQ
+    let i = this.closingHead
+    while (i < q.length) {
+      const f = q[i]
+      if (f === undefined || f.ended) {
+        i++
+        continue
+      }
+      if (nowTs - f.lastTs > this.lingerS) {
+        this.endFlow(f, closeReason(f), true)
+        i++
+      } else if (nowTs - f.closeQueuedTs > this.lingerS) {
+        // Late packets kept it alive: queue it again behind the flows that closed since.
+        f.closeQueuedTs = f.lastTs
+        q.push(f)
+        i++
+      } else {
+        break
+      }
+    }
+    if (i >= q.length) {
+      this.closingQ = []
+      this.closingHead = 0
+    } else if (i > 4096 && i * 2 > q.length) {
+      this.closingQ = q.slice(i)
+      this.closingHead = 0
+    } else {
+      this.closingHead = i
+    }
+  }
+
+  private evicted(head: FlowState): void {
+    for (let f: FlowState | undefined = head; f !== undefined; ) {
+      const next: FlowState | undefined = f.chainNext
+      if (!f.ended) {
+        // A flow that had already timed out by the current capture time is reported as such.
+        const timedOut = this.nowTs - f.lastTs > this.timeoutOf(f)
+        this.endFlow(f, timedOut ? this.idleReason(f) : 'evict', false)
+      }
+      f = next
+    }
+  }
+
+  private endFlow(f: FlowState, reason: FlowEndReason, unlink: boolean): void {
+    if (f.ended) return
+    f.ended = true
+    if (unlink) this.unlink(f)
+    this.live--
+    if (this.last === f) this.last = undefined
+    this.counters?.inc('flows_ended_total', reason)
+    this.onEnd(f, reason)
+  }
+
+  private unlink(f: FlowState): void {
+    const head = this.lru.peek(f.key)
+    if (head === f) {
+      if (f.chainNext !== undefined) this.lru.set(f.key, f.chainNext)
+      else this.lru.delete(f.key)
+      return
+    }
+    for (let p = head; p !== undefined; p = p.chainNext) {
+      if (p.chainNext === f) {
+        p.chainNext = f.chainNext
+        return
+      }
+    }
+  }
+
+  private rememberFragment(pv: PacketView, f: FlowState, fromOrig: boolean): void {
+    if (this.fragmentOwners.size >= FRAGMENT_OWNERS_MAX) this.fragmentOwners.clear()
+    this.fragmentOwners.set(fragmentKey(pv), { flow: f, fromOrig })
+  }
+
+  private laterFragment(pv: PacketView): undefined {
+    const owner = this.fragmentOwners.get(fragmentKey(pv))
+    if (owner === undefined || owner.flow.ended) {
+      this.counters?.inc('flow_fragments_unattributed_total')
+      return undefined
+    }
+    const f = owner.flow
+    // The fragment continues the transport payload: its IP payload is all payload.
+    const bytes = pv.payloadLen > 0 ? pv.payloadLen : Math.max(0, pv.ipLen - (pv.ipVersion === 6 ? 40 : 20))
+    if (owner.fromOrig) {
+      f.origIpBytes += bytes
+      f.origBytes += bytes
+    } else {
+      f.respIpBytes += bytes
+      f.respBytes += bytes
+    }
+    if (pv.ts > f.lastTs) f.lastTs = pv.ts
+    this.lastFromOrig = owner.fromOrig
+    this.counters?.inc('flow_fragments_attributed_total')
+    return undefined
+  }
+}
+
+function setState(f: FlowState, orig: boolean, s: number): void {
+  if (orig) {
+    f.origPrev = f.origState
+    f.origState = s
+  } else {
+    f.respPrev = f.respState
+    f.respState = s
+  }
+}
+
+function closeReason(f: FlowState): FlowEndReason {
+  return f.origState === TCP_RESET || f.respState === TCP_RESET ? 'rst' : 'fin'
+}
+
+function fragmentKey(pv: PacketView): string {
+  const s = pv.src
+  const d = pv.dst
+  if (pv.ipVersion === 4) return `4/${pv.ipProto}/${s[0]}/${d[0]}/${pv.vlan}`
+  return `6/${pv.ipProto}/${s[0]}/${s[1]}/${s[2]}/${s[3]}/${d[0]}/${d[1]}/${d[2]}/${d[3]}/${pv.vlan}`
+}
+
+function copyTuple(t: TupleScratch, f: FlowState): void {
+  t.a0 = f.a0
+  t.a1 = f.a1
+  t.a2 = f.a2
+  t.a3 = f.a3
+  t.aPort = f.aPort
+  t.b0 = f.b0
+  t.b1 = f.b1
+  t.b2 = f.b2
+  t.b3 = f.b3
+  t.bPort = f.bPort
+}
+
+function sameTuple(f: FlowState, t: TupleScratch, version: number, ipProto: number, vlan: number): boolean {
+  return (
+    f.a0 === t.a0 &&
+    f.b0 === t.b0 &&
+    f.aPort === t.aPort &&
+    f.bPort === t.bPort &&
+    f.ipProto === ipProto &&
+    f.vlan === vlan &&
+    f.ipVersion === version &&
+    f.a1 === t.a1 &&
+    f.a2 === t.a2 &&
+    f.a3 === t.a3 &&
+    f.b1 === t.b1 &&
+    f.b2 === t.b2 &&
+    f.b3 === t.b3
+  )
+}
+
+/** 1 when the packet's source is the flow's lower endpoint, 2 when it is the higher one, 0 when not this flow. */
+function matchTuple(
+  f: FlowState,
+  pv: PacketView,
+  version: number,
+  ipProto: number,
+  vlan: number,
+  sPort: number,
+  dPort: number,
+): number {
+  if (f.ipProto !== ipProto || f.vlan !== vlan || f.ipVersion !== version) return 0
+  const s = pv.src
+  const d = pv.dst
+  if (version === 4) {
+    const s0 = s[0]
+    const d0 = d[0]
+    if (s0 === f.a0 && d0 === f.b0 && sPort === f.aPort && dPort === f.bPort) return 1
+    if (s0 === f.b0 && d0 === f.a0 && sPort === f.bPort && dPort === f.aPort) return 2
+    return 0
+  }
+  if (
+    sPort === f.aPort &&
+    dPort === f.bPort &&
+    s[0] === f.a0 &&
+    s[1] === f.a1 &&
+    s[2] === f.a2 &&
+    s[3] === f.a3 &&
+    d[0] === f.b0 &&
+    d[1] === f.b1 &&
+    d[2] === f.b2 &&
+    d[3] === f.b3
+  )
+    return 1
+  if (
+    sPort === f.bPort &&
+    dPort === f.aPort &&
+    s[0] === f.b0 &&
+    s[1] === f.b1 &&
+    s[2] === f.b2 &&
+    s[3] === f.b3 &&
+    d[0] === f.a0 &&
+    d[1] === f.a1 &&
+    d[2] === f.a2 &&
+    d[3] === f.a3
+  )
+    return 2
+  return 0
+}

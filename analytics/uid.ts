@@ -1,0 +1,51 @@
+/**
+ * Zeek-like connection uids: `C` followed by 17 base62 characters (Zeek's are `C` + base62 of 96 random
+ * bits). Ours are deterministic: the n-th uid of a generator is a mix (murmur3 finalizer over three
+ * lanes) of a seed and n, so the same input in the same order gives the same uids and golden outputs
+ * stay stable, while uids still look random and do not collide within a run: the last lane is a
+ * bijection of n (the murmur3 finalizer of n + constant, written in full as 6 digits), so two of the
+ * first 2^32 uids of a generator never coincide.
+ * Not handled: uniqueness across runs with the same seed (give each run its own seed if that matters).
+ */
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+
+function fmix32(h: number): number {
+  let x = h ^ (h >>> 16)
+  x = Math.imul(x, 0x85ebca6b)
+  x ^= x >>> 13
+  x = Math.imul(x, 0xc2b2ae35)
+  return (x ^ (x >>> 16)) >>> 0
+}
+
+function base62(x: number, digits: number): string {
+  let s = ''
+  let v = x
+  for (let i = 0; i < digits; i++) {
+    s = (BASE62[v % 62] ?? '0') + s
+    v = Math.floor(v / 62)
+  }
+  return s
+}
+
+export class UidGenerator {
+  private n = 0
+  private readonly seed: number
+
+  /** @param seed any integer; the default 0 gives the same sequence every run. */
+  constructor(seed = 0) {
+    this.seed = seed >>> 0
+  }
+
+  /** The next uid (`C` + 17 base62 chars). */
+  next(prefix = 'C'): string {
+    const n = this.n++
+    const lo = n >>> 0
+    const hi = Math.floor(n / 4294967296) >>> 0
+    const a = fmix32((lo ^ this.seed) >>> 0)
+    const b = fmix32((Math.imul(lo, 0x9e3779b1) ^ hi ^ 0x7f4a7c15 ^ this.seed) >>> 0)
+    const c = fmix32((lo + 0x632be5ab + Math.imul(hi, 0x85ebca77) + Math.imul(this.seed, 3)) >>> 0)
+    // 62^6 > 2^32, so 6 digits hold a lane; the first lane gives 5 of its 6 digits (17 in all).
+    return prefix + base62(a, 6).slice(1) + base62(b, 6) + base62(c, 6)
+  }
+}
