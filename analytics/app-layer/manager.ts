@@ -1,0 +1,480 @@
+/**
+ * The app-layer manager: per-flow protocol identification, TCP reassembly, analyzer attachment, the expected
+ * connection table and the file pipeline, behind the AnalyzerSpec/AppContext contracts of types.ts.
+ * Identification follows Suricata's probing parsers and Zeek's DPD: the first in-order payload of EACH
+ * direction is probed with every spec of the flow's transport (specs registered for the responder port
+ * first); the result per direction is `app_proto_ts` / `app_proto_tc`. 'need-more' keeps a bounded prefix.
+ * The first identified spec is attached wherever the port is (dynamic protocol detection); a protocol is
+ * confirmed only on a second proof token: the analyzer calls `confirm` (e.g. an HTTP status line after a
+ * request) or both directions' probes name the same protocol (anchors.md §3, SSDP taken for SIP).
+ * Memory per flow is bounded by `maxBufferBytes`: half for out-of-order reassembly (shared by the two
+ * directions), half handed to the analyzer as `ctx.maxBuffer`. Flows with no analyzer after both directions
+ * were probed are bypassed (no reassembly, no copies). An analyzer that keeps reporting weirds is switched off
+ * for the flow (STYLE 2.3), and the switch is counted.
+ * Not handled: re-probing after a protocol change mid-flow (STARTTLS, CONNECT tunnels), IP fragments' payload.
+ */
+
+import type { PacketView } from '../../decoders/packet-view.js'
+import { registeredProtocols } from '../../decoders/tables/ports.js'
+import type { Counters } from '../counters.js'
+import type { AppProtoEvent, ConnId, FileEvent, SensorEvent } from '../events.js'
+import type { Flow } from '../flow.js'
+import { ExpectedTable } from './expected.js'
+import { FileTransfer } from './files.js'
+import { TcpReassembler } from './tcp-reassembly.js'
+import type {
+  AnalyzerSpec,
+  AppContext,
+  DatagramAnalyzer,
+  Dir,
+  ExpectedConnection,
+  FileOpen,
+  FileWriter,
+  StreamAnalyzer,
+} from './types.js'
+
+export interface AppLayerOptions {
+  readonly analyzers: readonly AnalyzerSpec[]
+  readonly emit: (ev: SensorEvent) => void
+  readonly counters?: Counters
+  /** Per-flow buffer budget (reassembly + analyzer), bytes; default 65536. */
+  readonly maxBufferBytes?: number
+  /** Collector id put on every event. */
+  readonly source: string
+  /** Default lifetime of an expectation when the analyzer gives none sensible, seconds (default 60). */
+  readonly expectTimeoutS?: number
+  /** Most expectations held at once (default 1024). */
+  readonly maxExpected?: number
+}
+
+/** Bytes of a direction's first payload kept while probes answer 'need-more'. */
+export const PROBE_PREFIX_MAX = 512
+/** Weirds after which an analyzer is switched off for the flow. */
+export const MAX_WEIRDS_PER_FLOW = 32
+/** Bytes of first payload per direction kept as evidence. */
+const FIRST_HEX_BYTES = 32
+/** Most files open at once per flow (pipelined HTTP); more are refused with a weird. */
+const MAX_OPEN_FILES = 16
+
+enum Probe {
+  Pending = 0,
+  Done = 1,
+}
+
+class FlowApp implements AppContext {
+  readonly conn: ConnId
+  readonly maxBuffer: number
+  spec: AnalyzerSpec | undefined
+  stream: StreamAnalyzer | undefined
+  datagram: DatagramAnalyzer | undefined
+  /** True once the flow needs no more work (nothing identified, or the analyzer was switched off). */
+  bypass = false
+  probe: [Probe, Probe] = [Probe.Pending, Probe.Pending]
+  proto: [string, string] = ['', '']
+  prefix: [Buffer | undefined, Buffer | undefined] = [undefined, undefined]
+  prefixLen: [number, number] = [0, 0]
+  firstHex: [string, string] = ['', '']
+  reasm: [TcpReassembler, TcpReassembler] | undefined
+  confirmed = false
+  weirds = 0
+  openFiles: FileTransfer[] = []
+  ts = 0
+  payload = false
+
+  constructor(
+    readonly m: AppLayer,
+    readonly flow: Flow,
+  ) {
+    this.conn = {
+      uid: flow.uid,
+      orig_h: flow.orig_h,
+      orig_p: flow.orig_p,
+      resp_h: flow.resp_h,
+      resp_p: flow.resp_p,
+      proto: flow.proto,
+    }
+    this.maxBuffer = m.analyzerBuffer
+  }
+
+  emit(ev: SensorEvent): void {
+    // Analyzers do not know the collector id: they leave `source` empty and it is filled here.
+    this.m.emitEvent(ev.source === '' || ev.source === undefined ? { ...ev, source: this.m.source } : ev)
+  }
+
+  confirm(service: string): void {
+    this.confirmed = true
+    if (!this.flow.service.includes(service)) this.flow.service.push(service)
+  }
+
+  setServerName(name: string): void {
+    this.flow.serverName = name
+  }
+
+  expect(x: ExpectedConnection): void {
+    this.m.expected.add(x, this.ts)
+  }
+
+  openFile(spec: FileOpen, ts: number): FileWriter {
+    const t = new FileTransfer(spec, this.conn, this.m.source, (ev, tr) => this.fileClosed(ev, tr))
+    if (this.openFiles.length >= MAX_OPEN_FILES) {
+      this.weird('app.too_many_files')
+      const oldest = this.openFiles[0]
+      oldest?.close(ts, false)
+    }
+    this.openFiles.push(t)
+    return t
+  }
+
+  private fileClosed(ev: FileEvent, t: FileTransfer): void {
+    const i = this.openFiles.indexOf(t)
+    if (i >= 0) this.openFiles.splice(i, 1)
+    this.m.counters?.inc('app_files_total', ev.type)
+    this.m.emitEvent(ev)
+  }
+
+  weird(code: `${string}.${string}`, _detail?: string): void {
+    this.m.counters?.inc('app_weird_total', code)
+    if (++this.weirds >= MAX_WEIRDS_PER_FLOW && (this.stream !== undefined || this.datagram !== undefined)) {
+      this.m.counters?.inc('app_analyzer_disabled_total', this.spec?.name ?? 'unknown')
+      this.detach(this.ts)
+    }
+  }
+
+  detach(ts: number): void {
+    const a = this.stream ?? this.datagram
+    this.stream = undefined
+    this.datagram = undefined
+    this.bypass = true
+    try {
+      a?.onEnd?.(ts)
+    } finally {
+      for (const f of this.openFiles.slice()) f.close(ts, false)
+    }
+  }
+}
+
+export class AppLayer {
+  readonly expected: ExpectedTable
+  readonly counters: Counters | undefined
+  readonly source: string
+  /** Out-of-order budget per direction. */
+  readonly reasmBuffer: number
+  /** Buffer budget handed to analyzers (ctx.maxBuffer). */
+  readonly analyzerBuffer: number
+  private readonly tcpSpecs: readonly AnalyzerSpec[]
+  private readonly udpSpecs: readonly AnalyzerSpec[]
+  private readonly byName = new Map<string, AnalyzerSpec>()
+  private readonly emitFn: (ev: SensorEvent) => void
+  private lastExpire = 0
+
+  constructor(readonly o: AppLayerOptions) {
+    const max = Math.max(4096, o.maxBufferBytes ?? 65536)
+    this.reasmBuffer = Math.floor(max / 4)
+    this.analyzerBuffer = Math.floor(max / 2)
+    this.counters = o.counters
+    this.source = o.source
+    this.emitFn = o.emit
+    this.expected = new ExpectedTable(o.maxExpected ?? 1024, o.counters)
+    this.tcpSpecs = o.analyzers.filter((s) => s.transport === 'tcp')
+    this.udpSpecs = o.analyzers.filter((s) => s.transport === 'udp')
+    for (const s of o.analyzers) if (!this.byName.has(s.name)) this.byName.set(s.name, s)
+  }
+
+  emitEvent(ev: SensorEvent): void {
+    this.emitFn(ev)
+  }
+
+  /** A new flow: attaches an analyzer when a control channel announced it. */
+  onFlowStart(flow: Flow, ts: number): void {
+    if (flow.proto !== 'tcp' && flow.proto !== 'udp') return
+    const st = this.state(flow)
+    st.ts = ts
+    if (ts - this.lastExpire >= 1) {
+      this.lastExpire = ts
+      this.expected.expire(ts)
+    }
+    const m = this.expected.take(flow.proto, flow.orig_h, flow.orig_p, flow.resp_h, flow.resp_p, ts)
+    if (m === undefined) return
+    const spec = this.byName.get(m.x.analyzer)
+    if (spec === undefined) {
+      this.counters?.inc('app_expected_dropped_total', 'unknown_analyzer')
+      return
+    }
+    this.attach(st, spec, m.x.parent)
+    st.proto[0] = spec.name
+    st.proto[1] = spec.name
+    st.probe[0] = Probe.Done
+    st.probe[1] = Probe.Done
+    // The control channel announced it: that is the second proof.
+    st.confirm(spec.name)
+  }
+
+  private state(flow: Flow): FlowApp {
+    const cur = flow.app
+    if (cur instanceof FlowApp) return cur
+    const st = new FlowApp(this, flow)
+    flow.app = st
+    return st
+  }
+
+  /** One packet of a flow, after FlowTable.update. `buf` holds the frame; payload at pv.payloadOff..payloadEnd. */
+  onPacket(flow: Flow, fromOrig: boolean, pv: PacketView, buf: Buffer): void {
+    const proto = flow.proto
+    if (proto !== 'tcp' && proto !== 'udp') return
+    let st = flow.app as FlowApp | undefined
+    if (st?.bypass) return
+    const hasPayload = pv.payloadEnd > pv.payloadOff
+    if (st === undefined) {
+      if (!hasPayload && proto === 'udp') return
+      st = this.state(flow)
+    }
+    st.ts = pv.ts
+    const dir: Dir = fromOrig ? 0 : 1
+    if (proto === 'udp') {
+      if (pv.isFragment && pv.fragOffset > 0) return
+      this.payloadIn(st, dir, buf, pv.payloadOff, pv.payloadEnd, pv.ts)
+      return
+    }
+    let r = st.reasm
+    if (r === undefined) {
+      const cap = this.reasmBuffer
+      const a: [TcpReassembler, TcpReassembler] = [
+        new TcpReassembler(
+          cap,
+          (b, o, e) => this.payloadIn(st, 0, b, o, e, st.ts),
+          (n) => this.gapIn(st, 0, n),
+        ),
+        new TcpReassembler(
+          cap,
+          (b, o, e) => this.payloadIn(st, 1, b, o, e, st.ts),
+          (n) => this.gapIn(st, 1, n),
+        ),
+      ]
+      st.reasm = a
+      r = a
+    }
+    const wireLen = pv.payloadLen > 0 ? pv.payloadLen : pv.payloadEnd - pv.payloadOff
+    r[dir].segment(pv.seq, pv.tcpFlags, buf, pv.payloadOff, pv.payloadEnd, wireLen)
+  }
+
+  private gapIn(st: FlowApp, dir: Dir, bytes: number): void {
+    this.counters?.inc('app_reasm_gaps_total')
+    this.counters?.inc('app_reasm_gap_bytes_total', undefined, bytes)
+    if (st.bypass) return
+    if (st.probe[dir] === Probe.Pending) {
+      // A hole before the first payload was identified: identify from what we have.
+      st.probe[dir] = Probe.Done
+      st.prefix[dir] = undefined
+    }
+    const a = st.stream
+    if (a?.onGap !== undefined) this.guard(st, () => a.onGap?.(dir, bytes, st.ts))
+  }
+
+  /** In-order payload of one direction (TCP after reassembly, a UDP datagram). */
+  private payloadIn(st: FlowApp, dir: Dir, buf: Buffer, off: number, end: number, ts: number): void {
+    if (end <= off || st.bypass) return
+    if (!st.payload) st.payload = true
+    if (st.firstHex[dir] === '' && st.prefixLen[dir] === 0)
+      st.firstHex[dir] = buf.toString('hex', off, Math.min(end, off + FIRST_HEX_BYTES))
+    if (st.probe[dir] === Probe.Pending) {
+      const pre = st.prefix[dir]
+      if (pre === undefined) {
+        const res = this.identify(st, dir, buf, off, end)
+        if (res === 'need-more') {
+          const p = Buffer.allocUnsafe(PROBE_PREFIX_MAX)
+          const n = Math.min(PROBE_PREFIX_MAX, end - off)
+          buf.copy(p, 0, off, off + n)
+          st.prefix[dir] = p
+          st.prefixLen[dir] = n
+          if (n === end - off && n < PROBE_PREFIX_MAX) return
+          // The prefix is full: decide with what we have.
+          this.settle(st, dir)
+          this.feedPrefix(st, dir, ts)
+          if (n < end - off) this.deliver(st, dir, buf, off + n, end, ts)
+          return
+        }
+      } else {
+        const have = st.prefixLen[dir]
+        const n = Math.min(PROBE_PREFIX_MAX - have, end - off)
+        buf.copy(pre, have, off, off + n)
+        st.prefixLen[dir] = have + n
+        const res = this.identify(st, dir, pre, 0, have + n)
+        if (res === 'need-more' && have + n < PROBE_PREFIX_MAX) return
+        if (res === 'need-more') this.settle(st, dir)
+        this.feedPrefix(st, dir, ts)
+        if (n < end - off) this.deliver(st, dir, buf, off + n, end, ts)
+        return
+      }
+    }
+    this.deliver(st, dir, buf, off, end, ts)
+  }
+
+  private feedPrefix(st: FlowApp, dir: Dir, ts: number): void {
+    const pre = st.prefix[dir]
+    const n = st.prefixLen[dir]
+    st.prefix[dir] = undefined
+    st.prefixLen[dir] = 0
+    if (pre !== undefined && n > 0) this.deliver(st, dir, pre, 0, n, ts)
+  }
+
+  /** Marks a direction probed with no answer. */
+  private settle(st: FlowApp, dir: Dir): void {
+    st.probe[dir] = Probe.Done
+    st.proto[dir] = ''
+    if (dir === 0) st.flow.appProtoTs = ''
+    else st.flow.appProtoTc = ''
+    this.maybeBypass(st)
+  }
+
+  private maybeBypass(st: FlowApp): void {
+    if (
+      st.stream === undefined &&
+      st.datagram === undefined &&
+      st.probe[0] === Probe.Done &&
+      st.probe[1] === Probe.Done
+    )
+      st.bypass = true
+  }
+
+  /**
+   * Probes the first payload of `dir`. Returns 'need-more' when some probe wants more bytes and none said yes;
+   * otherwise records the direction's protocol ('' when none), attaches the analyzer if none is yet, and
+   * returns 'yes' or 'no'.
+   */
+  private identify(st: FlowApp, dir: Dir, buf: Buffer, off: number, end: number): 'yes' | 'no' | 'need-more' {
+    const flow = st.flow
+    const specs = flow.proto === 'tcp' ? this.tcpSpecs : this.udpSpecs
+    let found: AnalyzerSpec | undefined
+    let more = false
+    // Port-registered specs first, then the rest.
+    for (let pass = 0; pass < 2 && found === undefined; pass++) {
+      for (const s of specs) {
+        if (s.probe === undefined) continue
+        const onPort = s.ports.includes(flow.resp_p)
+        if ((pass === 0) !== onPort) continue
+        let res: 'yes' | 'no' | 'need-more'
+        try {
+          res = s.probe(dir, buf, off, end)
+        } catch {
+          this.counters?.inc('app_probe_errors_total', s.name)
+          res = 'no'
+        }
+        if (res === 'yes') {
+          found = s
+          break
+        }
+        if (res === 'need-more') more = true
+      }
+    }
+    if (found === undefined && more) return 'need-more'
+    st.probe[dir] = Probe.Done
+    if (dir === 0) flow.appProtoTs = found?.name ?? ''
+    else flow.appProtoTc = found?.name ?? ''
+    st.proto[dir] = found?.name ?? ''
+    if (found !== undefined) {
+      this.counters?.inc('app_proto_identified_total', found.name)
+      if (st.stream === undefined && st.datagram === undefined && !st.bypass) this.attach(st, found, undefined)
+      if (st.proto[0] === st.proto[1] && st.spec?.name === found.name) st.confirm(found.name)
+      return 'yes'
+    }
+    this.maybeBypass(st)
+    return 'no'
+  }
+
+  private attach(st: FlowApp, spec: AnalyzerSpec, parent: unknown): void {
+    let a: StreamAnalyzer | DatagramAnalyzer
+    try {
+      a = spec.create(st, parent)
+    } catch {
+      this.counters?.inc('app_analyzer_errors_total', spec.name)
+      return
+    }
+    st.spec = spec
+    if (spec.transport === 'tcp' && 'onData' in a) st.stream = a
+    else if ('onDatagram' in a) st.datagram = a
+    else if ('onData' in a) st.stream = a
+    this.counters?.inc('app_analyzer_attached_total', spec.name)
+  }
+
+  private deliver(st: FlowApp, dir: Dir, buf: Buffer, off: number, end: number, ts: number): void {
+    if (st.bypass) return
+    const s = st.stream
+    if (s !== undefined) {
+      this.guard(st, () => s.onData(dir, buf, off, end, ts))
+      return
+    }
+    const d = st.datagram
+    if (d !== undefined) {
+      this.guard(st, () => d.onDatagram(dir, buf, off, end, ts))
+      return
+    }
+    if (st.flow.proto === 'udp' && st.probe[dir] === Probe.Done) this.maybeBypass(st)
+  }
+
+  /** Runs analyzer code; a throw (a bug) switches the analyzer off for the flow instead of killing the sensor. */
+  private guard(st: FlowApp, fn: () => void): void {
+    try {
+      fn()
+    } catch {
+      this.counters?.inc('app_analyzer_errors_total', st.spec?.name ?? 'unknown')
+      this.counters?.inc('app_analyzer_disabled_total', st.spec?.name ?? 'unknown')
+      try {
+        st.detach(st.ts)
+      } catch {
+        st.bypass = true
+      }
+    }
+  }
+
+  /** The flow ended: flushes reassembly, ends the analyzer, closes files, emits the AppProtoEvent. */
+  onFlowEnd(flow: Flow, ts: number): void {
+    const st = flow.app
+    if (!(st instanceof FlowApp)) return
+    st.ts = ts
+    if (!st.bypass && st.reasm !== undefined) {
+      st.reasm[0].flush()
+      st.reasm[1].flush()
+    }
+    for (const dir of [0, 1] as const) {
+      if (st.probe[dir] === Probe.Pending && st.prefix[dir] !== undefined && !st.bypass) {
+        st.probe[dir] = Probe.Done
+        this.feedPrefix(st, dir, ts)
+      }
+    }
+    const a = st.stream ?? st.datagram
+    if (a !== undefined) {
+      st.stream = undefined
+      st.datagram = undefined
+      this.guard(st, () => a.onEnd?.(ts))
+    }
+    for (const f of st.openFiles.slice()) f.close(ts, false)
+    st.reasm = undefined
+    flow.app = undefined
+    if (flow.origBytes + flow.respBytes > 0 || st.payload) this.emitAppProto(flow, st, ts)
+  }
+
+  private emitAppProto(flow: Flow, st: FlowApp, ts: number): void {
+    const p = flow.proto as 'tcp' | 'udp'
+    const ev: AppProtoEvent = {
+      kind: 'app-proto',
+      ts,
+      source: this.source,
+      uid: flow.uid,
+      orig_h: flow.orig_h,
+      orig_p: flow.orig_p,
+      resp_h: flow.resp_h,
+      resp_p: flow.resp_p,
+      proto: flow.proto,
+      app_proto_ts: st.proto[0],
+      app_proto_tc: st.proto[1],
+      app_proto: st.spec?.name ?? (st.proto[0] !== '' ? st.proto[0] : st.proto[1]),
+      confirmed: st.confirmed,
+      port_proto: registeredProtocols(p, flow.resp_p).join(','),
+      orig_bytes: flow.origBytes,
+      resp_bytes: flow.respBytes,
+      first_ts_hex: st.firstHex[0],
+      first_tc_hex: st.firstHex[1],
+    }
+    this.emitFn(ev)
+  }
+}
