@@ -1,5 +1,8 @@
 /** Every app-layer analyzer the manager may attach, in probing order. Add a spec here when you add one. */
+import { DNS_TCP_SPEC, DNS_UDP_SPEC } from './dns.js'
+import { HTTP_SPEC } from './http.js'
 import { SMB_ANALYZER } from './smb.js'
+import { TLS_SPEC } from './tls.js'
 import type { AnalyzerSpec } from './types.js'
 
-export const ANALYZERS: readonly AnalyzerSpec[] = [SMB_ANALYZER]
+export const ANALYZERS: readonly AnalyzerSpec[] = [HTTP_SPEC, TLS_SPEC, DNS_UDP_SPEC, DNS_TCP_SPEC, SMB_ANALYZER]
