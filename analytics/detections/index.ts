@@ -1,5 +1,6 @@
 /** Every detection the sensor runs, in one list. Add a detection here when you add its file. */
 import type { DetectionDefinition } from '../detection.js'
 import inboundTransfer from './inbound-transfer.js'
+import lateralTransfer from './lateral-transfer.js'
 
-export const DETECTIONS: readonly DetectionDefinition<object>[] = [inboundTransfer]
+export const DETECTIONS: readonly DetectionDefinition<object>[] = [inboundTransfer, lateralTransfer]
