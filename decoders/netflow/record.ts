@@ -125,7 +125,7 @@ export function decodeDataRecord(
           if (len === 8) endMs = ntpToMs(buf, p)
           break
         default:
-          if (len <= 8) {
+          if (len > 0 && len <= 8) {
             const v = readUint(buf, p, len)
             switch (slot) {
               case Slot.SRC_PORT:
