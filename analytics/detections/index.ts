@@ -1,6 +1,13 @@
 /** Every detection the sensor runs, in one list. Add a detection here when you add its file. */
 import type { DetectionDefinition } from '../detection.js'
+import cloudFileService from './cloud-file-service.js'
+import executableDownload from './executable-download.js'
 import inboundTransfer from './inbound-transfer.js'
 import lateralTransfer from './lateral-transfer.js'
 
-export const DETECTIONS: readonly DetectionDefinition<object>[] = [inboundTransfer, lateralTransfer]
+export const DETECTIONS: readonly DetectionDefinition<object>[] = [
+  inboundTransfer,
+  lateralTransfer,
+  executableDownload,
+  cloudFileService,
+]
