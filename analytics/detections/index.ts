@@ -1,13 +1,17 @@
 /** Every detection the sensor runs, in one list. Add a detection here when you add its file. */
 import type { DetectionDefinition } from '../detection.js'
 import cloudFileService from './cloud-file-service.js'
+import downloadTool from './download-tool.js'
 import executableDownload from './executable-download.js'
 import inboundTransfer from './inbound-transfer.js'
 import lateralTransfer from './lateral-transfer.js'
+import portproxyChange from './portproxy-change.js'
 
 export const DETECTIONS: readonly DetectionDefinition<object>[] = [
   inboundTransfer,
   lateralTransfer,
   executableDownload,
   cloudFileService,
+  portproxyChange,
+  downloadTool,
 ]

@@ -296,7 +296,8 @@ export function parseWindowsEvent(
       case 14:
         action = 'registry'
         set('target_object', get(f, 'targetobject'))
-        set('details', id === 14 ? get(f, 'newname') : get(f, 'details'))
+        // 12 carries no data: its EventType (CreateKey, DeleteValue...) is the detail.
+        set('details', id === 14 ? get(f, 'newname') : id === 12 ? get(f, 'eventtype') : get(f, 'details'))
         break
       case 22:
         set('details', get(f, 'queryname'))
