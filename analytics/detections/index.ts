@@ -1,5 +1,6 @@
 /** Every detection the sensor runs, in one list. Add a detection here when you add its file. */
 import type { DetectionDefinition } from '../detection.js'
+import chain from './chain.js'
 import cloudFileService from './cloud-file-service.js'
 import downloadTool from './download-tool.js'
 import executableDownload from './executable-download.js'
@@ -14,4 +15,5 @@ export const DETECTIONS: readonly DetectionDefinition<object>[] = [
   cloudFileService,
   portproxyChange,
   downloadTool,
+  chain,
 ]
