@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { DetectionContext } from '../analytics/detection.js'
 import chain from '../analytics/detections/chain.js'
+import downloadTool from '../analytics/detections/download-tool.js'
 import type { AlertEvent, DnsEvent, FileEvent, HostEvent, SensorEvent } from '../analytics/events.js'
 import { AddressSet, DEFAULT_INTERNAL_CIDRS } from '../analytics/net/address-set.js'
 
@@ -342,4 +343,21 @@ test('state stays bounded under a flood of unrelated host events', () => {
   }
   // Nothing to assert on internals beyond not throwing and no alert: no transfer, no download tool.
   assert.deepEqual(d.onEnd?.(T0 + 20_000) ?? [], [])
+})
+
+test('with the download-tool detection in front: its alert and the host event are one download_tool piece', () => {
+  const dt = downloadTool.create(downloadTool.params, ctx)
+  const ev = certutil(T0)
+  const dtAlerts = dt.onEvent(ev) ?? []
+  assert.equal(dtAlerts.length, 1, 'download-tool flags certutil -urlcache')
+  const f = download(T0 + 4)
+  const alerts = run([ev, ...dtAlerts, created(T0 + 1), f, transferAlert(f), executed(T0 + 40)])
+  assert.equal(alerts.length, 1)
+  const a = alerts[0]
+  assert.ok(a)
+  assert.equal(a.details?.complete, true)
+  const pieces = a.evidence.filter((e) => e.link === 'download_tool')
+  assert.equal(pieces.length, 1)
+  assert.equal(pieces[0]?.detection, 'download-tool')
+  assert.ok(a.score > Math.max(70, dtAlerts[0]?.score ?? 0) || a.score === 100)
 })

@@ -187,6 +187,20 @@ function commandLinesOf(a: AlertEvent): string[] {
   return out
 }
 
+/** File basenames an alert names: its file, and URL/output/path fields of its details. */
+function namesOfAlert(a: AlertEvent): string[] {
+  const out = new Set<string>()
+  if (a.file?.name !== undefined) out.add(basenameOf(a.file.name))
+  for (const k of ['url', 'uri', 'output', 'path', 'filename']) {
+    const v = a.details?.[k]
+    if (typeof v === 'string' && v !== '') out.add(basenameOf(v))
+  }
+  const urls = a.details?.urls
+  if (typeof urls === 'string') for (const u of urls.split(' ').slice(0, 8)) out.add(basenameOf(u))
+  out.delete('')
+  return [...out].filter((n) => /\.[a-z0-9]{1,5}$/.test(n)).slice(0, 8)
+}
+
 class Chain {
   private readonly identity: HostIdentity
   private readonly windows: Record<ChainLink, EvidenceWindow<Piece>>
@@ -260,7 +274,7 @@ class Chain {
       const cmds = commandLinesOf(a)
       const names = new Set<string>()
       for (const c of cmds) for (const n of namesInCommandLine(c)) names.add(n)
-      if (a.file?.name) names.add(basenameOf(a.file.name))
+      for (const n of namesOfAlert(a)) names.add(n)
       return [
         {
           id: `b:${normalizeHostName(a.host ?? '')}:${a.ts}`,
@@ -285,7 +299,8 @@ class Chain {
     if (!isTransfer) return []
     const receiver = a.file?.direction === 'upload' ? a.resp_h : a.orig_h
     if (receiver === undefined && a.host === undefined) return []
-    const name = a.file?.name !== undefined ? basenameOf(a.file.name) : ''
+    const names = namesOfAlert(a)
+    const name = names[0] ?? ''
     const conn: ConnId | undefined =
       a.uid !== undefined && a.orig_h !== undefined && a.resp_h !== undefined
         ? {
@@ -310,7 +325,7 @@ class Chain {
         ts: a.ts,
         source: a.source,
         what: `${a.detection} (${a.technique}, score ${a.score}): ${a.message}`,
-        names: name === '' ? [] : [name],
+        names,
         score: a.score,
         hostNames: a.host !== undefined && a.uid === undefined ? [a.host] : [],
         hostIps: receiver !== undefined ? [receiver] : [],
