@@ -107,7 +107,8 @@ export class TcpReassembler {
       this.flushUpTo(seq)
       rel = (seq - this.nextSeq) | 0
       if (rel > 0) this.skip(rel)
-      this.emitInOrder(buf, off, end)
+      else off -= rel
+      if (off < end) this.emitInOrder(buf, off, end)
       this.drain()
       return
     }
