@@ -170,7 +170,7 @@ test('cut captures (head -c) deliver every complete record, then fail at the cut
   for (const cut of [10, 30, (starts[3] as number) + 5, (starts[7] as number) + 40, full.length - 1]) {
     const { pkts, error } = readAll(full.subarray(0, cut), [7, 100, 4096])
     assert.ok(error instanceof PcapFormatError, `cut ${cut}`)
-    const complete = starts.filter((s, i) => (starts[i + 1] ?? full.length) <= cut).length
+    const complete = starts.filter((_s, i) => (starts[i + 1] ?? full.length) <= cut).length
     assert.equal(pkts.length, cut < 24 ? 0 : complete, `cut ${cut}`)
     assert.deepEqual(pkts, all.slice(0, pkts.length))
     if (cut < 24) assert.equal(error.code, 'pcap.truncated_header')
