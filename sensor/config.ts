@@ -543,12 +543,12 @@ export const SCHEMA: Section = {
             risky_protocol: 0.05,
             off_hours: 0.1,
           },
-          doc: 'Factor weights, each 0..1, summing to 1: inbound_ratio (1 at ≥ 100:1, 0.5 at 10:1), inbound_volume (0.5 at the threshold, 1 at 10×), never_seen_host (1 never, 0.5 if first seen within recent_days), never_seen_site, file_type, download_agent, risky_protocol (TFTP/FTP/finger 1, plain HTTP 0.5), off_hours.',
+          doc: 'Factor weights, each 0..1, summing to 1: inbound_ratio (1 at ≥ 100:1, 0.5 at 10:1), inbound_volume (0.5 at the threshold, 1 at 10×), never_seen_host (1 never, 0.25 if first seen within recent_days), never_seen_site, file_type, download_agent, risky_protocol (TFTP/FTP/finger 1, plain HTTP 0.5), off_hours.',
           check: weights,
         },
         alert_threshold: {
-          default: 40,
-          doc: 'Lowest score at which a flow becomes an `inbound-transfer` alert (40 = medium). A large download from a never-seen destination reaches it; the same download from a known one does not unless file type, user agent or hours add to it.',
+          default: 50,
+          doc: 'Lowest score at which a flow becomes an `inbound-transfer` alert. A large inbound-heavy download from a never-seen destination reaches it (≥ 52 from ratio, volume and never-seen alone); the same download from a known destination does not unless file type, user agent, protocol or hours add to it.',
           check: score,
         },
         allowlist_action: {
@@ -559,7 +559,7 @@ export const SCHEMA: Section = {
         allowlist_cap: { default: 10, doc: 'Score ceiling for allowlisted alerts under `cap`.', check: score },
         recent_days: {
           default: 7,
-          doc: 'A destination first seen by the host fewer than this many days ago still gets half the never-seen points (RITA +15 % if first seen ≤ 7 days).',
+          doc: 'A destination first seen by the host fewer than this many days ago still gets a quarter of the never-seen-host points (RITA: +15 % if first seen ≤ 7 days).',
           check: nonNeg,
         },
         common_destination_fraction: {

@@ -43,7 +43,7 @@ export interface ScoringSection {
   readonly allowlist_action: 'suppress' | 'cap'
   /** Score ceiling for allowlisted alerts when `allowlist_action` is `cap`. */
   readonly allowlist_cap: number
-  /** A destination first seen by the host fewer than this many days ago still gets half the never-seen points. */
+  /** A destination first seen by the host fewer than this many days ago still gets a quarter of the never-seen points. */
   readonly recent_days: number
   /** Share of internal hosts (0..1) at or above which a destination counts as common. */
   readonly common_destination_fraction: number
@@ -215,7 +215,7 @@ export interface SeenFacts {
   readonly learning: boolean
 }
 
-/** Never seen by the host → 1; first seen fewer than `recentDays` ago → 0.5; otherwise 0; learning host → 0. */
+/** Never seen by the host → 1; first seen fewer than `recentDays` ago → 0.25; otherwise 0; learning host → 0. */
 export function neverSeenHostFactor(f: SeenFacts, ts: number, recentDays: number): Subscore {
   if (f.learning) {
     return { factor: 'never_seen_host', subscore: 0, value: 'learning', note: 'host in learning period' }
@@ -227,7 +227,7 @@ export function neverSeenHostFactor(f: SeenFacts, ts: number, recentDays: number
   const recent = ageDays < recentDays
   return {
     factor: 'never_seen_host',
-    subscore: recent ? 0.5 : 0,
+    subscore: recent ? 0.25 : 0,
     value: isoDate(f.hostFirstSeen),
     note: `destination first seen by this host ${isoDate(f.hostFirstSeen)}${recent ? ` (under ${recentDays} days)` : ''}`,
   }

@@ -23,7 +23,7 @@ const SCORING: ScoringSection = {
     risky_protocol: 0.05,
     off_hours: 0.1,
   },
-  alert_threshold: 40,
+  alert_threshold: 50,
   allowlist_action: 'suppress',
   allowlist_cap: 10,
   recent_days: 7,
@@ -91,11 +91,13 @@ test('first sight of a large inbound-heavy download alerts never-seen; the secon
   assert.ok(a.triage.some((t) => /tier 2/.test(t)))
   assert.equal(a.identifier, 'inbound-transfer:10.66.0.2:198.51.100.80')
   assert.equal(a.details?.inbound_bytes, 5_000_000)
-  // Second time: known destination, 15 + 12.7 + half never-seen for "recent" (10) = 37.7 < 40.
+  // Second time: known destination, 15 + 12.7 + a quarter of never-seen-host for "recent" (5) = 32.7 < 50.
   assert.equal(scorer.scoreAndObserve(makeFlow({ ts: WEDNESDAY_10_UTC + 60 })), undefined)
-  // Ten days later the half-points for a recent first sight are gone too.
+  // Ten days later the points for a recent first sight are gone too.
   const later = setup({}, { alert_threshold: 0 })
   later.scorer.scoreAndObserve(makeFlow())
+  const recent = later.scorer.scoreFlow(makeFlow({ ts: WEDNESDAY_10_UTC + 86_400 }))
+  assert.equal(recent && points(recent, 'never_seen_host'), 5, 'first seen a day ago: a quarter of 20')
   const b = later.scorer.scoreFlow(makeFlow({ ts: WEDNESDAY_10_UTC + 10 * 86_400 - 4 * 3600 }))
   assert.ok(b)
   assert.equal(points(b, 'never_seen_host'), 0)
