@@ -7,7 +7,9 @@ import path from 'node:path'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { type FakeAppContext, fakeAppContext } from '../../test/helpers/fake-app-context.js'
+import { runAppLayer } from '../../test/helpers/run-app-layer.js'
 import { followTcp, tcpStreamsOnPort } from '../../test/helpers/tshark-follow.js'
+import lateral from '../detections/lateral-transfer.js'
 import { SMB_ANALYZER } from './smb.js'
 import type { StreamAnalyzer } from './types.js'
 
@@ -210,4 +212,43 @@ test('a lost segment inside WRITE data becomes a gap, and the file is not comple
   assert.equal(exe.gaps, 1000)
   assert.equal(exe.bytes().length, 145568 - 1000)
   assert.equal(exe.closed?.complete, false)
+})
+
+test('whole captures through the app layer: one file per SMB transfer, lateral-transfer alerts on the executables', {
+  skip,
+}, () => {
+  const want: [string, string, number, string | undefined, number][] = [
+    // capture, file name, bytes, sha256 (tshark export / published EICAR hash), lateral-transfer alerts
+    [
+      'suricata_smb2_psexec_service_drop',
+      '\\\\dc1\\ADMIN$\\PSEXESVC.exe',
+      145568,
+      '141b2190f51397dbd0dfde0e3904b264c91b6f81febc823ff0c33da980b69944',
+      1,
+    ],
+    [
+      'suricata_smb2_copy_mimikatz_exe',
+      '\\\\admin-pc\\c$\\temp\\mimikatz.exe',
+      804352,
+      'fb55414848281f804858ce188c3dc659d129e283bd62d58d34f6e6f568feab37',
+      1,
+    ],
+    [
+      'suricata_smb1_put_eicar_sll',
+      '\\\\192.168.1.3\\PUBLIC\\eicar',
+      68,
+      '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f',
+      0,
+    ],
+  ]
+  for (const [cap, name, bytes, sha, nAlerts] of want) {
+    const r = runAppLayer(path.join(SMB, `${cap}.pcap`), { analyzers: [SMB_ANALYZER], detections: [lateral] })
+    const f = r.of('file').find((x) => x.name === name && x.bytes === bytes)
+    assert.ok(f, `${cap}: ${JSON.stringify(r.of('file').map((x) => [x.name, x.bytes]))}`)
+    assert.equal(f.sha256, sha)
+    assert.equal(f.complete, true)
+    assert.equal(f.file_proto, 'smb')
+    assert.equal(r.alerts.length, nAlerts, cap)
+    for (const a of r.alerts) assert.equal(a.technique, 'T1570')
+  }
 })

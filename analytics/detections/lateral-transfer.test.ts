@@ -221,3 +221,19 @@ test('Security 5145 on ADMIN$ with an executable is host-side lateral evidence; 
   assert.match(alerts[0]?.message ?? '', /PSEXESVC\.exe/)
   assert.match(alerts[0]?.evidence[0]?.what ?? '', /from 10\.66\.0\.2/)
 })
+
+test('a partial SMB read of an executable (under half the file) is not a transfer', () => {
+  const read = fileEvent({
+    ts: 5,
+    orig_h: '192.168.10.31',
+    resp_h: '192.168.10.30',
+    resp_p: 445,
+    file_proto: 'smb',
+    name: '\\\\admin-pc\\c$\\temp\\mimikatz.exe',
+    bytes: 4096,
+    total_bytes: 804352,
+    complete: false,
+  })
+  assert.deepEqual(run([read]), [])
+  assert.equal(run([{ ...read, bytes: 804352, complete: true }]).length, 1)
+})

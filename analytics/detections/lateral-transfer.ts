@@ -7,7 +7,8 @@
  * shares (`X$`), for executables over scripts, for a complete file, and when the same file name or SHA-256
  * earlier came in from outside (a bounded, time-windowed memory of inbound FileEvents and T1105 alerts' files):
  * the tool was first brought in (T1105) and is now being spread (MITRE DET0183 AN0516, ET 2025699-2025709).
- * Not handled: SMB file renames (a copy as `x.tmp` renamed to `x.exe`), DCE/RPC service creation, transfers
+ * SMB reads covering less than half of a file (Explorer/AV reading headers of executables on a share) are
+ * not transfers. Not handled: SMB file renames (a copy as `x.tmp` renamed to `x.exe`), DCE/RPC service creation, transfers
  * seen only as flow records (no file content).
  */
 import { EvidenceWindow } from '../correlation/evidence-window.js'
@@ -183,6 +184,15 @@ class LateralTransfer {
     if (!sIn || !rIn) return undefined
     const kind = toolKind(f.type, f.name)
     if (kind === undefined) return undefined
+    // Explorer and AV read the first pages of executables on shares (icons, version info): not a transfer.
+    if (
+      f.file_proto === 'smb' &&
+      f.direction === 'download' &&
+      f.total_bytes !== undefined &&
+      f.bytes * 2 < f.total_bytes
+    ) {
+      return undefined
+    }
     const p = this.p
     const factors: ScoreFactor[] = [{ factor: 'internal_transfer', points: p.base_score, value: f.file_proto }]
     if (kind === 'executable') factors.push({ factor: 'executable', points: p.executable_points, value: f.type })
@@ -223,7 +233,7 @@ class LateralTransfer {
         reasons,
         score_factors: factors,
         evidence,
-        identifier: `lateral-transfer:${sender}>${receiver}:${f.sha256 ?? name ?? f.uid}`,
+        identifier: `lateral-transfer:${sender}>${receiver}:${name ?? f.sha256 ?? f.uid}`,
         conn: f,
         service: f.file_proto,
         technique: 'T1570',
