@@ -174,23 +174,57 @@ const RENDERED_LABELS: readonly [string, string][] = [
   ['Destination Port', 'destport'],
   ['Share Name', 'sharename'],
   ['Relative Target Name', 'relativetargetname'],
+  // Labels only used to end the value before them.
+  ['Token Elevation Type', ''],
+  ['New Process ID', ''],
+  ['Creator Process ID', ''],
+  ['Process ID', ''],
+  ['Security ID', ''],
+  ['Logon ID', ''],
+  ['Mandatory Label', ''],
+  ['Process Information', ''],
+  ['Target Subject', ''],
+  ['Creator Subject', ''],
+  ['Operation Type', ''],
+  ['Old Value Type', ''],
+  ['Old Value', ''],
+  ['New Value Type', ''],
+  ['Handle ID', ''],
+  ['Object Type', ''],
+  ['Direction', ''],
+  ['Source Address', 'sourceaddress'],
+  ['Source Port', ''],
+  ['Protocol', ''],
+  ['Filter Run-Time ID', ''],
+  ['Layer Name', ''],
+  ['Network Information', ''],
+  ['Share Path', ''],
+  ['Access Mask', ''],
+  ['Accesses', ''],
 ]
 
 function parseRendered(text: string, f: Fields): void {
   const hits: { at: number; end: number; key: string }[] = []
   for (const [label, key] of RENDERED_LABELS) {
     const re = new RegExp(`(?:^|[\\s\\t])${label.replace(/ /g, '\\s+')}:[ \\t]*`, 'g')
-    const x = re.exec(text)
-    if (x !== null) hits.push({ at: x.index, end: x.index + x[0].length, key })
+    let n = 0
+    for (let x = re.exec(text); x !== null && n < 4; x = re.exec(text), n++) {
+      hits.push({ at: x.index, end: x.index + x[0].length, key })
+    }
   }
-  hits.sort((a, b) => a.at - b.at)
-  for (let i = 0; i < hits.length; i++) {
-    const h = hits[i]
+  hits.sort((a, b) => a.at - b.at || b.end - a.end)
+  // A shorter label found inside a longer one (`Process Name` in `New Process Name`) is not a label.
+  const kept: typeof hits = []
+  for (const h of hits) {
+    const prev = kept[kept.length - 1]
+    if (prev !== undefined && h.at < prev.end) continue
+    kept.push(h)
+  }
+  for (let i = 0; i < kept.length; i++) {
+    const h = kept[i]
     if (h === undefined) continue
-    const next = hits[i + 1]?.at ?? text.length
-    if (next < h.end) continue
-    const v = text.slice(h.end, next).trim()
-    if (!f.has(h.key)) f.set(h.key, v)
+    const v = text.slice(h.end, kept[i + 1]?.at ?? text.length).trim()
+    if (h.key !== '' && !f.has(h.key)) f.set(h.key, v)
   }
 }
 
@@ -205,7 +239,7 @@ function parseSnare(m: string, f: Fields): boolean {
   const user = parts[7] ?? ''
   if (user !== '' && user !== 'N/A') f.set('snareuser', user)
   f.set('computer', parts[10] ?? '')
-  parseRendered(parts.slice(12).join('\t'), f)
+  parseRendered(parts.slice(12, 14).join('\t'), f)
   return true
 }
 

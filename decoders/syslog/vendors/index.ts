@@ -13,10 +13,14 @@ import type { DeviceFlow } from './types.js'
 export { AsaState } from './asa.js'
 export type { DeviceFlow } from './types.js'
 
+/** Longest message given to the vendor patterns (real lines are < 2 KiB; bounds regex work). */
+export const MAX_DEVICE_LINE_CHARS = 8192
+
 /** Interprets a network-device line; undefined when it is not a connection record we read. */
 export function interpretNetworkLine(p: ParsedSyslog, reporter: string, asa: AsaState): DeviceFlow | undefined {
   const id = p.msg_id
   const msg = p.message
+  if (msg.length > MAX_DEVICE_LINE_CHARS) return undefined
   if (id !== undefined) {
     if (/^(?:ASA|FTD)-\d-30201[3-6]$/.test(id)) return interpretAsa(msg, p.ts, reporter, asa)
     if (isIosAclMnemonic(id)) return interpretIosAcl(msg, p.ts)
