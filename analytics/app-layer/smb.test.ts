@@ -252,3 +252,30 @@ test('whole captures through the app layer: one file per SMB transfer, lateral-t
     for (const a of r.alerts) assert.equal(a.technique, 'T1570')
   }
 })
+
+test('own Samba captures: SMB 3.1.1 put to ADMIN$ and get from C$ equal the tshark export', () => {
+  for (const [cap, share, direction] of [
+    ['smb2_put_admin_share', '\\\\10.66.1.9\\ADMIN$', 'upload'],
+    ['smb2_get_c_share', '\\\\10.66.1.9\\C$', 'download'],
+  ] as const) {
+    const file = path.join(import.meta.dirname, '../../pcaps/smb', `${cap}.pcap`)
+    const files = runCapture(file).flatMap((c) => c.files)
+    assert.equal(files.length, 1, cap)
+    const f = files[0]
+    assert.ok(f)
+    assert.equal(f.spec.name, `${share}\\tool.exe`)
+    assert.equal(f.spec.direction, direction)
+    const truth = tsharkObjects(file).get('\\tool.exe')
+    assert.ok(truth)
+    assert.equal(f.bytes().length, truth.size)
+    assert.equal(f.sha256(), truth.sha256)
+    assert.equal(f.closed?.complete, true)
+    // ELF magic: the file is /usr/bin/true.
+    assert.equal(f.bytes().readUInt32BE(0), 0x7f454c46)
+    // Through the app layer, lateral-transfer sees an internal ELF transfer on an admin share.
+    const r = runAppLayer(file, { analyzers: [SMB_ANALYZER], detections: [lateral] })
+    assert.equal(r.alerts.length, 1, cap)
+    assert.equal(r.alerts[0]?.technique, 'T1570')
+    assert.ok(r.alerts[0]?.score_factors?.some((x) => x.factor === 'admin_share'))
+  }
+})
