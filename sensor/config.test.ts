@@ -44,7 +44,10 @@ test('the checked-in example config loads and sets what it says', () => {
   assert.equal(c.working_hours.timezone, 'Europe/Paris')
   assert.ok(c.allowed_destinations.includes('windowsupdate.com'))
   assert.equal(c.netflow.sampling['192.0.2.1'], 100)
-  assert.deepEqual(c.detections['inbound-transfer'], { enabled: true, params: { suppress_for_s: 3600 } })
+  assert.deepEqual(c.detections['inbound-transfer'], {
+    enabled: true,
+    params: { suppress_for_s: 3600, require_never_seen: true },
+  })
 })
 
 test('JSON config by extension, and CLI overrides replace the internal list', () => {

@@ -547,8 +547,8 @@ export const SCHEMA: Section = {
           check: weights,
         },
         alert_threshold: {
-          default: 50,
-          doc: 'Lowest score at which a flow becomes an `inbound-transfer` alert. A large inbound-heavy download from a never-seen destination reaches it (≥ 52 from ratio, volume and never-seen alone); the same download from a known destination does not unless file type, user agent, protocol or hours add to it.',
+          default: 40,
+          doc: 'Lowest score at which a flow becomes an `inbound-transfer` alert (40 = medium). The detection also requires a destination the host never used (its `require_never_seen` param); ratio, volume and never-seen alone give 42-60 for a 1-10 MB download.',
           check: score,
         },
         allowlist_action: {

@@ -12,6 +12,11 @@ import { defineDetection } from '../detection.js'
 export interface InboundTransferParams {
   /** Seconds during which further alerts with the same host and destination are suppressed (Zeek suppress_for). */
   readonly suppress_for_s: number
+  /**
+   * Alert only when the host never exchanged data with the destination before (DET0718 "non-baselined
+   * domain or IP"; a host in its learning period never qualifies). False: any destination whose score passes.
+   */
+  readonly require_never_seen: boolean
 }
 
 export default defineDetection<InboundTransferParams>({
@@ -44,6 +49,6 @@ export default defineDetection<InboundTransferParams>({
     'New hosts, until their learning period (baseline.learning_days) ends.',
   ],
   inputs: [],
-  params: { suppress_for_s: 3600 },
+  params: { suppress_for_s: 3600, require_never_seen: true },
   create: () => ({ onEvent: () => undefined }),
 })

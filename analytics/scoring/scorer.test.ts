@@ -23,7 +23,7 @@ const SCORING: ScoringSection = {
     risky_protocol: 0.05,
     off_hours: 0.1,
   },
-  alert_threshold: 50,
+  alert_threshold: 40,
   allowlist_action: 'suppress',
   allowlist_cap: 10,
   recent_days: 7,
@@ -46,13 +46,25 @@ const CONFIG: ScorerConfig = {
   scoring: SCORING,
 }
 
+/** A scorer that also alerts on known destinations (the detection's require_never_seen off). */
+const ANY_DESTINATION = { 'inbound-transfer': { params: { require_never_seen: false } } }
+
 function setup(
   over: Partial<ScorerConfig> = {},
   scoring: Partial<ScoringSection> = {},
   learningDays = 0,
+  requireNeverSeen = true,
 ): { scorer: Scorer; baseline: DestinationBaseline } {
   const baseline = new DestinationBaseline(new AddressSet(INTERNAL), { learningDays })
-  const scorer = new Scorer({ ...CONFIG, ...over, scoring: { ...SCORING, ...scoring } }, baseline)
+  const scorer = new Scorer(
+    {
+      ...CONFIG,
+      ...over,
+      scoring: { ...SCORING, ...scoring },
+      ...(requireNeverSeen ? {} : { detections: ANY_DESTINATION }),
+    },
+    baseline,
+  )
   return { scorer, baseline }
 }
 
@@ -91,10 +103,11 @@ test('first sight of a large inbound-heavy download alerts never-seen; the secon
   assert.ok(a.triage.some((t) => /tier 2/.test(t)))
   assert.equal(a.identifier, 'inbound-transfer:10.66.0.2:198.51.100.80')
   assert.equal(a.details?.inbound_bytes, 5_000_000)
-  // Second time: known destination, 15 + 12.7 + a quarter of never-seen-host for "recent" (5) = 32.7 < 50.
+  // Second time: the destination is known to the host, so this detection does not fire.
   assert.equal(scorer.scoreAndObserve(makeFlow({ ts: WEDNESDAY_10_UTC + 60 })), undefined)
-  // Ten days later the points for a recent first sight are gone too.
-  const later = setup({}, { alert_threshold: 0 })
+  assert.equal(scorer.counters.get('scorer_flows_skipped_total', 'destination_known'), 1)
+  // With require_never_seen off, a known destination scores a quarter of never-seen-host while recent, then 0.
+  const later = setup({}, { alert_threshold: 0 }, 0, false)
   later.scorer.scoreAndObserve(makeFlow())
   const recent = later.scorer.scoreFlow(makeFlow({ ts: WEDNESDAY_10_UTC + 86_400 }))
   assert.equal(recent && points(recent, 'never_seen_host'), 5, 'first seen a day ago: a quarter of 20')
@@ -250,8 +263,12 @@ test('allowlists suppress at alert time, also for destinations already in the ba
   // Retroactive: the destination was learned into the baseline before the allowlist entry existed.
   const first = setup()
   first.scorer.observe(makeFlow({ server_name: 'updates.vendor.test' }))
-  const later = new Scorer({ ...CONFIG, allowed_destinations: ['vendor.test'] }, first.baseline)
+  const later = new Scorer(
+    { ...CONFIG, allowed_destinations: ['vendor.test'], detections: ANY_DESTINATION },
+    first.baseline,
+  )
   assert.equal(later.scoreFlow(makeFlow({ resp_h: '198.51.100.80', ts: WEDNESDAY_10_UTC + 3600 })), undefined)
+  assert.equal(later.counters.get('scorer_suppressed_total', 'allowed_destinations'), 1)
   const alert = makeAlert(
     inboundTransfer,
     { internal: new AddressSet(INTERNAL) },
@@ -298,15 +315,21 @@ test('allowlists suppress at alert time, also for destinations already in the ba
   assert.equal(agents.scorer.counters.get('scorer_suppressed_total', 'allowed_agents'), 1)
 })
 
-test('learning period: no never-seen points until the host has been observed long enough', () => {
-  const { scorer } = setup({}, { alert_threshold: 0 }, 7)
+test('learning period: no never-seen alerts or points until the host has been observed long enough', () => {
+  const strict = setup({}, { alert_threshold: 0 }, 7)
+  assert.equal(strict.scorer.scoreFlow(makeFlow()), undefined)
+  assert.equal(strict.scorer.counters.get('scorer_flows_skipped_total', 'host_learning'), 1)
+  const { scorer } = setup({}, { alert_threshold: 0 }, 7, false)
   const a = scorer.scoreAndObserve(makeFlow())
   assert.ok(a)
   assert.equal(points(a, 'never_seen_host'), 0)
   assert.equal(points(a, 'never_seen_site'), 0)
   assert.ok(a.reasons.every((r) => !r.startsWith('never-seen')))
-  const b = scorer.scoreFlow(makeFlow({ ts: WEDNESDAY_10_UTC + 8 * 86_400, resp_h: '203.0.113.77' }))
-  assert.equal(b && points(b, 'never_seen_host'), 20, 'after 7 days the host is out of learning')
+  const b = strict.scorer.scoreFlow(makeFlow({ ts: WEDNESDAY_10_UTC + 8 * 86_400, resp_h: '203.0.113.77' }))
+  assert.equal(b, undefined, 'strict never saw the host observed')
+  strict.scorer.observe(makeFlow())
+  const c = strict.scorer.scoreFlow(makeFlow({ ts: WEDNESDAY_10_UTC + 8 * 86_400, resp_h: '203.0.113.77' }))
+  assert.equal(c && points(c, 'never_seen_host'), 20, 'after 7 days the host is out of learning')
 })
 
 test('learn mode fills the baseline and alerts on nothing', () => {

@@ -95,6 +95,7 @@ export class Scorer {
   private readonly learnOnly: boolean
   private readonly enabled: boolean
   private readonly suppressFor: number
+  private readonly requireNeverSeen: boolean
 
   constructor(
     private readonly config: ScorerConfig & {
@@ -126,6 +127,8 @@ export class Scorer {
     this.enabled = det?.enabled ?? true
     const s = det?.params?.suppress_for_s
     this.suppressFor = typeof s === 'number' ? s : inboundTransfer.params.suppress_for_s
+    const r = det?.params?.require_never_seen
+    this.requireNeverSeen = typeof r === 'boolean' ? r : inboundTransfer.params.require_never_seen
   }
 
   /**
@@ -173,7 +176,8 @@ export class Scorer {
   /**
    * Scores one ended flow against the baseline as it stood before the flow (it does not update it: call
    * `observe(rec)` next). Returns the `inbound-transfer` alert when the flow is an inbound-heavy transfer past
-   * the size gate whose score reaches `scoring.alert_threshold` and no allowlist suppresses it.
+   * the size and ratio gates, from a destination the host never used (unless the detection's
+   * `require_never_seen` is false), whose score reaches `scoring.alert_threshold`, and no allowlist suppresses it.
    */
   scoreFlow(rec: FlowRecord): AlertEvent | undefined {
     this.counters.inc('scorer_flows_total')
@@ -214,6 +218,10 @@ export class Scorer {
     }
     const look = this.baseline.lookup(sides.host, sides.dest)
     const learning = this.baseline.isLearning(sides.host, rec.ts)
+    if (this.requireNeverSeen && (learning || look.hostFirstSeen !== undefined)) {
+      this.counters.inc('scorer_flows_skipped_total', learning ? 'host_learning' : 'destination_known')
+      return undefined
+    }
     const seen = { hostFirstSeen: look.hostFirstSeen, siteFirstSeen: look.siteFirstSeen, learning }
     const subs: Subscore[] = [
       inboundRatioFactor(sides.inBytes, sides.outBytes, sides.undirected),

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import { test } from 'node:test'
+import type { FlowRecord, HttpEvent, SensorEvent } from '../../analytics/events.js'
 import { AddressSet } from '../../analytics/net/address-set.js'
 import { Scorer } from '../../analytics/scoring/scorer.js'
 import { makeFlow, WEDNESDAY_10_UTC } from '../../analytics/scoring/test-flow.js'
@@ -14,6 +15,138 @@ import { BASELINE_FILE, BaselineStore, openBaseline, StateError } from './baseli
 
 const internal = new AddressSet(DEFAULT_CONFIG.internal)
 const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'baseline-'))
+const PCAP = path.resolve(import.meta.dirname, '../../pcaps/detections/inbound-transfer/download.pcap')
+const HAVE_TSHARK = spawnSync('tshark', ['--version']).status === 0
+
+/**
+ * Flow records and HTTP requests of a capture as tshark dissects it (the peer tool, not our decoders):
+ * per TCP stream, IP total lengths and TCP payload lengths summed per direction, SYN/RST for the state.
+ */
+function eventsFromTshark(pcap: string): SensorEvent[] {
+  const fields = [
+    'frame.time_epoch',
+    'tcp.stream',
+    'ip.src',
+    'tcp.srcport',
+    'ip.dst',
+    'tcp.dstport',
+    'ip.len',
+    'tcp.len',
+  ]
+  const flags = [
+    'tcp.flags.syn',
+    'tcp.flags.ack',
+    'tcp.flags.reset',
+    'http.request.uri',
+    'http.user_agent',
+    'http.host',
+  ]
+  const r = spawnSync(
+    'tshark',
+    ['-r', pcap, '-T', 'fields', '-E', 'separator=\t', ...[...fields, ...flags].flatMap((f) => ['-e', f])],
+    {
+      encoding: 'utf8',
+    },
+  )
+  assert.equal(r.status, 0, r.stderr)
+  interface S {
+    first: number
+    last: number
+    o: [string, number]
+    r: [string, number]
+    ob: number
+    rb: number
+    oip: number
+    rip: number
+    op: number
+    rp: number
+    synack: boolean
+    rst: boolean
+  }
+  const streams = new Map<string, S>()
+  const http: HttpEvent[] = []
+  for (const line of r.stdout.trim().split('\n')) {
+    const [ts, stream, src, sport, dst, dport, ipLen, tcpLen, syn, ack, rst, uri, ua, host] = line.split('\t')
+    if (stream === undefined || stream === '') continue
+    const t = Number(ts)
+    let st = streams.get(stream)
+    if (!st) {
+      st = {
+        first: t,
+        last: t,
+        o: [src ?? '', Number(sport)],
+        r: [dst ?? '', Number(dport)],
+        ob: 0,
+        rb: 0,
+        oip: 0,
+        rip: 0,
+        op: 0,
+        rp: 0,
+        synack: false,
+        rst: false,
+      }
+      streams.set(stream, st)
+    }
+    st.last = t
+    const fromOrig = src === st.o[0] && Number(sport) === st.o[1]
+    if (fromOrig) {
+      st.ob += Number(tcpLen)
+      st.oip += Number(ipLen)
+      st.op++
+    } else {
+      st.rb += Number(tcpLen)
+      st.rip += Number(ipLen)
+      st.rp++
+      if (syn === '1' && ack === '1') st.synack = true
+    }
+    if (rst === '1') st.rst = true
+    if (uri) {
+      http.push({
+        kind: 'http',
+        ts: t,
+        source: 'tshark',
+        uid: `T${stream}`,
+        orig_h: st.o[0],
+        orig_p: st.o[1],
+        resp_h: st.r[0],
+        resp_p: st.r[1],
+        proto: 'tcp',
+        trans_depth: 1,
+        method: 'GET',
+        uri,
+        ...(ua ? { user_agent: ua } : {}),
+        ...(host ? { host } : {}),
+        request_body_len: 0,
+        response_body_len: 0,
+      })
+    }
+  }
+  const flows: FlowRecord[] = [...streams].map(([id, st]) => ({
+    kind: 'flow',
+    ts: st.first,
+    source: 'tshark',
+    source_kind: 'pcap',
+    uid: `T${id}`,
+    orig_h: st.o[0],
+    orig_p: st.o[1],
+    resp_h: st.r[0],
+    resp_p: st.r[1],
+    proto: 'tcp',
+    service: '',
+    duration: st.last - st.first,
+    orig_bytes: st.ob,
+    resp_bytes: st.rb,
+    orig_ip_bytes: st.oip,
+    resp_ip_bytes: st.rip,
+    orig_pkts: st.op,
+    resp_pkts: st.rp,
+    history: st.synack ? 'ShADadFf' : 'Sr',
+    conn_state: !st.synack && st.rst ? 'REJ' : st.synack ? 'SF' : 'S0',
+    end_reason: 'eof',
+  }))
+  // As the engine delivers them: requests while the flow lives, the flow record when it ends.
+  return [...http, ...flows].sort((a, b) => a.ts - b.ts)
+}
 
 function collect(): { stream: Writable; text: () => string } {
   const chunks: string[] = []
@@ -73,6 +206,40 @@ test('the same capture analysed twice with one state dir: never-seen alerts the 
   }
   assert.deepEqual(run(), ['never_seen'])
   assert.deepEqual(run(), [], 'the destination is in the saved baseline now')
+})
+
+test('the recorded capture analysed twice with one state dir: never-seen alerts the first time only', {
+  skip: HAVE_TSHARK ? false : 'tshark not installed',
+}, () => {
+  const dir = tmp()
+  const events = eventsFromTshark(PCAP)
+  const flows = events.filter((e) => e.kind === 'flow')
+  assert.ok(flows.length >= 3, 'the download, the small fetch and at least one probe')
+  assert.ok(
+    flows.some((f) => f.conn_state === 'REJ'),
+    'refused probes are in the capture',
+  )
+  const run = (): { port: number | undefined; never: boolean | undefined; first: string | undefined }[] => {
+    const { baseline, store } = openBaseline(dir, internal, DEFAULT_CONFIG.baseline)
+    const scorer = new Scorer(DEFAULT_CONFIG, baseline)
+    const out = []
+    for (const ev of events) {
+      const a = ev.kind === 'flow' ? scorer.scoreFlow(ev) : undefined
+      scorer.observe(ev)
+      if (a) out.push({ port: a.orig_p, never: a.never_seen, first: a.first_seen, ua: a.details?.user_agent })
+    }
+    store.save(baseline)
+    store.close()
+    return out.map(({ port, never, first }) => ({ port, never, first }))
+  }
+  // Only the curl download of tool.exe (client port 33030) qualifies: the wget fetch is 2 kB, the probes carry nothing.
+  assert.deepEqual(run(), [{ port: 33030, never: true, first: undefined }])
+  assert.deepEqual(run(), [], 'second run: the destination is in the saved baseline')
+  const show = openBaseline(dir, internal, DEFAULT_CONFIG.baseline)
+  const entry = [...show.baseline.entries('10.66.0.2')]
+  show.store.close()
+  assert.equal(entry.length, 1)
+  assert.equal(entry[0]?.flows, 4, 'two flows with data per run; refused and empty probes are not exchanges')
 })
 
 test('expired entries are deleted from the database on the next save', () => {
