@@ -9,7 +9,7 @@ TAG=${TAG:-smbr}
 NS=../tools/netns.sh
 C=isc-$TAG; L=isl-$TAG
 WORK=$(mktemp -d)
-cleanup() { [ -n "${SP:-}" ] && kill "$SP" 2>/dev/null || true; [ -n "${TP:-}" ] && kill "$TP" 2>/dev/null || true; bash "$NS" down "$TAG"; rm -rf "$WORK"; }
+cleanup() { [ -n "${SP:-}" ] && kill -- -"$SP" 2>/dev/null || true; [ -n "${TP:-}" ] && kill "$TP" 2>/dev/null || true; bash "$NS" down "$TAG"; rm -rf "$WORK"; }
 trap cleanup EXIT
 bash "$NS" up "$TAG"
 mkdir -p "$WORK"/{share,c,admin,private,lock,state,cache,pid,log}
@@ -51,7 +51,8 @@ cat >"$WORK/smb.conf" <<CONF
   guest ok = yes
   read only = no
 CONF
-ip netns exec "$L" smbd --foreground --no-process-group -s "$WORK/smb.conf" &
+# setsid: smbd signals its whole process group on exit; keep that group apart from this script.
+ip netns exec "$L" setsid smbd --foreground --no-process-group --debug-stdout -s "$WORK/smb.conf" >"$WORK/smbd.log" 2>&1 &
 SP=$!
 for _ in $(seq 50); do ip netns exec "$C" bash -c 'exec 3<>/dev/tcp/10.66.1.9/445' 2>/dev/null && break; sleep 0.1; done
 rec() { # rec NAME SMBCLIENT-ARGS...: one capture of one smbclient session on the lateral link
