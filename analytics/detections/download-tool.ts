@@ -223,7 +223,7 @@ const definition: DetectionDefinition<DownloadToolParams> = defineDetection<Down
             evidence: [
               hostEvidence(ev, `${ev.event_id} ${ev.action === 'script' ? 'script block' : 'process command line'}`),
             ],
-            identifier: `download-tool|${hostKey}|${f.tool}|${f.urls[0] ?? f.dest_host ?? ''}`,
+            identifier: `download-tool|${hostKey}|${f.tool}|${f.method}|${f.urls[0] ?? f.dest_host ?? ''}`,
             host: ev.host,
             suppress_for: params.suppress_for_s,
             details,

@@ -58,7 +58,19 @@ export function parseRfc3164Into(
   if (d.format === 'unknown') d.format = 'rfc3164'
   let j = i
   while (s[j] === ' ') j++
-  const t = parseAnyTimestamp(s, j, referenceTs, tzOffsetMinutes)
+  let t = parseAnyTimestamp(s, j, referenceTs, tzOffsetMinutes)
+  let originHost: string | undefined
+  if (t === undefined) {
+    // Cisco origin-id before the timestamp without a message counter: `<190>sw01.pdx01: 2017 Jul 28 …`.
+    const colon = s.indexOf(': ', j)
+    if (colon > j && colon - j <= 255 && HOSTNAME.test(s.slice(j, colon))) {
+      const t2 = parseAnyTimestamp(s, colon + 2, referenceTs, tzOffsetMinutes)
+      if (t2 !== undefined) {
+        originHost = s.slice(j, colon)
+        t = t2
+      }
+    }
+  }
   let hadTs = false
   if (t !== undefined) {
     hadTs = true
@@ -68,7 +80,8 @@ export function parseRfc3164Into(
     while (s[j] === ' ') j++
   }
   let rest = s.slice(j)
-  if (hadTs && rest[0] !== '%') {
+  if (originHost !== undefined) d.hostname = originHost
+  else if (hadTs && rest[0] !== '%') {
     const sp = rest.indexOf(' ')
     const first = sp < 0 ? rest : rest.slice(0, sp)
     if (!first.endsWith(':') && !first.includes('[') && HOSTNAME.test(first)) {
