@@ -248,7 +248,7 @@ test('UDP pcaps: every datagram parsed; facility and severity agree with tshark'
     })
     if (f.startsWith('tcpdump')) {
       // The manifest names the messages; the header words before them are sender-specific (tag or host).
-      ev.forEach((e, i) => assert.ok(e.message.endsWith(`test message ${21 + i}`), e.message))
+      for (const [i, e] of ev.entries()) assert.ok(e.message.endsWith(`test message ${21 + i}`), e.message)
       assert.equal(ev[2]?.hostname, 'localhost')
       assert.ok(Math.abs((ev[2]?.ts ?? 0) - (Date.UTC(2013, 8, 12, 15, 16, 34) / 1000 + 0.457849)) < 1e-6)
     }
