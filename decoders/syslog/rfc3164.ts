@@ -13,6 +13,11 @@ const CISCO_MNEMONIC = /^%([A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*-[0-7]-[A-Za-z0-9_]+)
 const TAG = /^([^\s:[\]]{1,64})(?:\[([^\]\s]{0,32})\])?:$/
 const HOSTNAME = /^[A-Za-z0-9_][A-Za-z0-9._:%-]{0,254}$/
 
+/** The `FAC-SEV-MNEMONIC` a Cisco message text starts with (`%ASA-6-302013: …`), or undefined. */
+export function ciscoMnemonic(message: string): string | undefined {
+  return CISCO_MNEMONIC.exec(message)?.[1]
+}
+
 /** Parses a timestamp of any of the accepted forms at `i`; returns epoch seconds and the index after it. */
 export function parseAnyTimestamp(
   s: string,

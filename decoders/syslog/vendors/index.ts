@@ -3,6 +3,7 @@
  * Juniper SRX, PAN-OS, Fortinet) and returns the connection record, if the line describes one.
  */
 import type { ParsedSyslog } from '../common.js'
+import { ciscoMnemonic } from '../rfc3164.js'
 import { type AsaState, interpretAsa } from './asa.js'
 import { interpretFortinet, probeFortinetTraffic } from './fortinet.js'
 import { interpretIosAcl, isIosAclMnemonic } from './ios-acl.js'
@@ -18,9 +19,10 @@ export const MAX_DEVICE_LINE_CHARS = 8192
 
 /** Interprets a network-device line; undefined when it is not a connection record we read. */
 export function interpretNetworkLine(p: ParsedSyslog, reporter: string, asa: AsaState): DeviceFlow | undefined {
-  const id = p.msg_id
-  const msg = p.message
+  // Relays (rsyslog %msg%) keep the space after the tag; RFC 5424 relays carry the Cisco mnemonic in MSG only.
+  const msg = p.message.trimStart()
   if (msg.length > MAX_DEVICE_LINE_CHARS) return undefined
+  const id = p.format === 'cisco' ? p.msg_id : (ciscoMnemonic(msg) ?? p.msg_id)
   if (id !== undefined) {
     if (/^(?:ASA|FTD)-\d-30201[3-6]$/.test(id)) return interpretAsa(msg, p.ts, reporter, asa)
     if (isIosAclMnemonic(id)) return interpretIosAcl(msg, p.ts)
