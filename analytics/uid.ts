@@ -39,7 +39,16 @@ export class UidGenerator {
 
   /** The next uid (`C` + 17 base62 chars). */
   next(prefix = 'C'): string {
-    const n = this.n++
+    return this.format(this.take(), prefix)
+  }
+
+  /** Reserves the next sequence number; `format` turns it into the uid text later (lazily). */
+  take(): number {
+    return this.n++
+  }
+
+  /** The uid of sequence number `n` (the same text `next` gave or would give for it). */
+  format(n: number, prefix = 'C'): string {
     const lo = n >>> 0
     const hi = Math.floor(n / 4294967296) >>> 0
     const a = fmix32((lo ^ this.seed) >>> 0)
