@@ -1,7 +1,7 @@
 /**
  * Every syslog file of ../shared/corpus/syslog against its MANIFEST.tsv ground truth: text archives read
  * through readSyslogFile + SyslogIngest, the two UDP pcaps' datagrams extracted by tshark (facility and
- * severity compared with tshark's syslog dissector), the TCP pcap's client stream reassembled by tshark
+ * severity compared with tshark's syslog dissector), the TCP pcap's client payloads extracted by tshark
  * and framed by our RFC 6587 framer, and the Windows event files run through portproxy-change and
  * download-tool with the alerts the manifest names.
  */
@@ -19,7 +19,6 @@ import { AddressSet, DEFAULT_INTERNAL_CIDRS } from '../analytics/net/address-set
 import { SyslogFramer } from '../decoders/syslog/framing.js'
 import { looksLikeSyslog, readSyslogFile } from '../sensor/collectors/syslog-file.js'
 import { SyslogIngest } from '../sensor/syslog-ingest.js'
-import { followTcp, tcpStreamsOnPort } from './helpers/tshark-follow.js'
 
 const CORPUS = path.resolve(import.meta.dirname, '../../shared/corpus')
 const SY = path.join(CORPUS, 'syslog')
@@ -257,16 +256,23 @@ test('UDP pcaps: every datagram parsed; facility and severity agree with tshark'
 
 test('TCP pcap: octet-counted and LF frames in one stream give the 4 messages', { skip }, () => {
   const file = path.join(SY, 'pcap', 'zeek_syslog_over_tcp.pcap')
-  const [stream] = tcpStreamsOnPort(file, 514)
-  assert.ok(stream !== undefined)
-  const s = followTcp(file, stream, 514)
+  // tshark extracts the client's TCP payloads in capture order (the capture has no retransmissions).
+  const chunks = execFileSync(
+    'tshark',
+    ['-r', file, '-Y', 'tcp.dstport==514 && tcp.len>0', '-T', 'fields', '-e', 'ip.src', '-e', 'tcp.payload'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  )
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split('\t'))
+  assert.equal(chunks.length, 4)
   const x = ingest()
   const drops: string[] = []
   const framer = new SyslogFramer(
-    (b, o, e) => x.ing.handleMessage(b, o, e, s.client.host, 1700000000),
+    (b, o, e) => x.ing.handleMessage(b, o, e, chunks[0]?.[0], 1700000000),
     (r) => drops.push(r),
   )
-  for (const c of s.chunks) if (c.dir === 0) framer.push(c.data)
+  for (const [, hex = ''] of chunks) framer.push(Buffer.from(hex, 'hex'))
   framer.end()
   const ev = syslogs(x.events)
   assert.deepEqual(drops, [])
