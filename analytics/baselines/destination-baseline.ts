@@ -75,6 +75,38 @@ export interface PairEntry {
   bytes: number
 }
 
+/** Fixed-shape records (one hidden class each) keep a million entries compact and lookups monomorphic. */
+class Host implements HostEntry {
+  constructor(
+    readonly host: string,
+    public firstSeen: number,
+    public lastSeen: number,
+  ) {}
+}
+
+class Dest implements DestEntry {
+  hosts = 0
+  constructor(
+    readonly ip: string,
+    public firstSeen: number,
+    public lastSeen: number,
+    public flows: number,
+    public bytes: number,
+    public names: string[],
+  ) {}
+}
+
+class Pair implements PairEntry {
+  constructor(
+    readonly host: string,
+    readonly dest: string,
+    public firstSeen: number,
+    public lastSeen: number,
+    public flows: number,
+    public bytes: number,
+  ) {}
+}
+
 /** What the baseline knows about (host, destination) before the current flow. */
 export interface BaselineLookup {
   /** When this host first exchanged data with the destination; undefined when never. */
@@ -177,7 +209,7 @@ export class DestinationBaseline {
     if (d === undefined) {
       const pending = this.pendingNames.get(dest)
       if (pending) this.pendingNames.delete(dest)
-      d = { ip: dest, firstSeen: firstTs, lastSeen: lastTs, flows: 0, bytes: 0, hosts: 0, names: pending ?? [] }
+      d = new Dest(dest, firstTs, lastTs, 0, 0, pending ?? [])
       this.destMap.set(dest, d)
       this.removedDests.delete(dest)
       if (this.destMap.size > this.options.maxDestinations) this.evictDests()
@@ -194,7 +226,7 @@ export class DestinationBaseline {
     }
     let p = hm.get(dest)
     if (p === undefined) {
-      p = { host, dest, firstSeen: firstTs, lastSeen: lastTs, flows: 0, bytes: 0 }
+      p = new Pair(host, d.ip, firstTs, lastTs, 0, 0)
       hm.set(dest, p)
       this.pairCount++
       d.hosts++
@@ -376,30 +408,60 @@ export class DestinationBaseline {
 
   /** Loading from storage: these do not mark anything dirty. */
   restoreHost(h: HostEntry): void {
-    this.hostMap.set(h.host, { host: h.host, firstSeen: h.firstSeen, lastSeen: h.lastSeen })
-    if (h.lastSeen > this.maxTs) this.maxTs = h.lastSeen
+    this.restoreHostValues(h.host, h.firstSeen, h.lastSeen)
+  }
+
+  restoreHostValues(host: string, firstSeen: number, lastSeen: number): void {
+    this.hostMap.set(host, new Host(host, firstSeen, lastSeen))
+    if (lastSeen > this.maxTs) this.maxTs = lastSeen
   }
 
   restoreDest(d: Omit<DestEntry, 'hosts'>): void {
-    const prev = this.destMap.get(d.ip)
-    this.destMap.set(d.ip, { ...d, names: [...d.names], hosts: prev?.hosts ?? 0 })
-    if (d.lastSeen > this.maxTs) this.maxTs = d.lastSeen
+    this.restoreDestValues(d.ip, d.firstSeen, d.lastSeen, d.flows, d.bytes, [...d.names])
+  }
+
+  restoreDestValues(
+    ip: string,
+    firstSeen: number,
+    lastSeen: number,
+    flows: number,
+    bytes: number,
+    names: string[],
+  ): void {
+    const e = new Dest(ip, firstSeen, lastSeen, flows, bytes, names)
+    const prev = this.destMap.get(ip)
+    if (prev) e.hosts = prev.hosts
+    this.destMap.set(ip, e)
+    if (lastSeen > this.maxTs) this.maxTs = lastSeen
   }
 
   /** Restores a pair; restore its destination first so the prevalence count lands on it. */
   restorePair(p: PairEntry): void {
-    let hm = this.pairMap.get(p.host)
+    this.restorePairValues(p.host, p.dest, p.firstSeen, p.lastSeen, p.flows, p.bytes)
+  }
+
+  restorePairValues(
+    host: string,
+    dest: string,
+    firstSeen: number,
+    lastSeen: number,
+    flows: number,
+    bytes: number,
+  ): void {
+    let hm = this.pairMap.get(host)
     if (hm === undefined) {
       hm = new Map()
-      this.pairMap.set(p.host, hm)
+      this.pairMap.set(host, hm)
     }
-    if (!hm.has(p.dest)) {
+    const d = this.destMap.get(dest)
+    // Share the destination's key string instead of keeping a second copy per entry.
+    const key = d ? d.ip : dest
+    if (!hm.has(key)) {
       this.pairCount++
-      const d = this.destMap.get(p.dest)
       if (d) d.hosts++
     }
-    hm.set(p.dest, { ...p })
-    if (p.lastSeen > this.maxTs) this.maxTs = p.lastSeen
+    hm.set(key, new Pair(this.hostMap.get(host)?.host ?? host, key, firstSeen, lastSeen, flows, bytes))
+    if (lastSeen > this.maxTs) this.maxTs = lastSeen
   }
 
   private advance(ts: number): void {
@@ -414,7 +476,7 @@ export class DestinationBaseline {
   private touchHost(host: string, firstTs: number, lastTs: number): void {
     let h = this.hostMap.get(host)
     if (h === undefined) {
-      h = { host, firstSeen: firstTs, lastSeen: lastTs }
+      h = new Host(host, firstTs, lastTs)
       this.hostMap.set(host, h)
       this.removedHosts.delete(host)
       if (this.hostMap.size > this.options.maxHosts) this.evictHosts()

@@ -142,36 +142,22 @@ export class BaselineStore {
     let destinations = 0
     let entries = 0
     try {
-      for (const r of this.db
-        .prepare('SELECT host, first_seen, last_seen FROM hosts')
-        .raw()
-        .iterate() as Iterable<Row>) {
-        baseline.restoreHost({ host: r[0] as string, firstSeen: r[1] as number, lastSeen: r[2] as number })
+      const hq = this.db.prepare('SELECT host, first_seen, last_seen FROM hosts').raw()
+      for (const r of hq.iterate() as Iterable<Row>) {
+        baseline.restoreHostValues(r[0] as string, r[1] as number, r[2] as number)
         hosts++
       }
       const dq = this.db.prepare('SELECT ip, first_seen, last_seen, flows, bytes, names FROM destinations').raw()
       for (const r of dq.iterate() as Iterable<Row>) {
         const names = r[5] as string
-        baseline.restoreDest({
-          ip: r[0] as string,
-          firstSeen: r[1] as number,
-          lastSeen: r[2] as number,
-          flows: r[3] as number,
-          bytes: r[4] as number,
-          names: names === '' ? [] : names.split(','),
-        })
+        const list = names === '' ? [] : names.split(',')
+        baseline.restoreDestValues(r[0] as string, r[1] as number, r[2] as number, r[3] as number, r[4] as number, list)
         destinations++
       }
       const eq = this.db.prepare('SELECT host, dest, first_seen, last_seen, flows, bytes FROM entries').raw()
       for (const r of eq.iterate() as Iterable<Row>) {
-        baseline.restorePair({
-          host: r[0] as string,
-          dest: r[1] as string,
-          firstSeen: r[2] as number,
-          lastSeen: r[3] as number,
-          flows: r[4] as number,
-          bytes: r[5] as number,
-        })
+        const [host, dest, first, last, flows, bytes] = r as [string, string, number, number, number, number]
+        baseline.restorePairValues(host, dest, first, last, flows, bytes)
         entries++
       }
     } catch (e) {
