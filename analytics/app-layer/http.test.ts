@@ -217,6 +217,8 @@ const sizes = new Map(
     }),
 )
 
+const EXPORT_CHECK = new Set(['wget-pe.pcap', 'curl-chunked-pe.pcap', 'curl-keepalive.pcap'])
+
 const CAPTURES: Record<string, string[]> = {
   'curl-elf.pcap': ['true.elf'],
   'wget-pe.pcap': ['t32.exe'],
@@ -241,7 +243,8 @@ for (const [cap, files] of Object.entries(CAPTURES)) {
     for (const e of ev) assert.equal(e.status_code, 200)
     const fe = r.of('file')
     assert.equal(fe.length, files.length)
-    const objects = tsharkObjects(file)
+    // tshark's exported objects for a few captures (each tshark run costs ~0.5 s).
+    const objects = EXPORT_CHECK.has(cap) ? tsharkObjects(file) : undefined
     fe.forEach((f, i) => {
       const servedName = files[i] ?? ''
       assert.equal(f.sha256, served.get(servedName), `${cap} ${servedName} sha256`)
@@ -250,8 +253,7 @@ for (const [cap, files] of Object.entries(CAPTURES)) {
       assert.equal(f.missing_bytes, 0)
       assert.equal(f.direction, 'download')
       assert.equal(f.file_proto, 'http')
-      const obj = objects.get(f.name ?? '')
-      assert.equal(f.sha256, obj?.sha, 'equals tshark --export-objects')
+      if (objects !== undefined) assert.equal(f.sha256, objects.get(f.name ?? '')?.sha, 'tshark --export-objects')
     })
     const ap = r.of('app-proto')
     assert.equal(ap.length, 1)

@@ -81,8 +81,10 @@ export function runAppLayer(file: string, o: RunOptions = {}): RunResult {
     for (let i = 0; i < data.length; i += step) reader.push(data.subarray(i, Math.min(data.length, i + step)))
     reader.end()
   } catch (e) {
-    // A truncated capture (corpus) ends the reader; what was read stays.
-    counters.inc('capture_errors_total', (e as { code?: string }).code ?? 'unknown')
+    // A truncated capture (corpus) ends the reader with a typed error; what was read stays. Bugs are rethrown.
+    const code = (e as { code?: unknown }).code
+    if (typeof code !== 'string') throw e
+    counters.inc('capture_errors_total', code)
   }
   table.flush()
   for (const d of dets) {
