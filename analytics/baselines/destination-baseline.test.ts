@@ -60,6 +60,13 @@ test('names from DNS before the flow wait, then attach; SNI and Host attach dire
   assert.deepEqual(b.lookup('10.66.0.2', '198.51.100.80').names, ['files.example.net'])
   b.observeFlow(makeFlow({ server_name: 'cdn.example.net' }))
   assert.deepEqual(b.destination('198.51.100.80')?.names, ['cdn.example.net', 'files.example.net'])
+  b.observeName('198.51.100.80', '198.51.100.80:8000', T)
+  b.observeName('198.51.100.80', '[2001:db8::1]', T)
+  assert.deepEqual(
+    b.destination('198.51.100.80')?.names,
+    ['cdn.example.net', 'files.example.net'],
+    'addresses are not names',
+  )
   for (let i = 0; i < 10; i++) b.observeName('198.51.100.80', `n${i}.example.net`, T)
   assert.equal(b.destination('198.51.100.80')?.names.length, 4, 'names per destination are capped')
 })

@@ -11,7 +11,7 @@
  */
 import { LRUCache } from 'lru-cache'
 import type { FlowRecord } from '../events.js'
-import type { AddressSet } from '../net/address-set.js'
+import { type AddressSet, parseIpv4, parseIpv6 } from '../net/address-set.js'
 
 /** Tunables of the baseline (config `baseline`). */
 export interface BaselineOptions {
@@ -242,8 +242,16 @@ export class DestinationBaseline {
 
   /** Records that `name` (DNS answer, SNI, Host) resolves to / is served by `ip`. */
   observeName(ip: string, name: string, ts: number): void {
-    const n = name.trim().toLowerCase().replace(/\.$/, '')
-    if (n === '' || n.length > 253) return
+    const n = name.trim().toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '')
+    // An address is not a name (HTTP Host and SNI sometimes carry one).
+    if (
+      n === '' ||
+      n.length > 253 ||
+      parseIpv4(n) !== undefined ||
+      parseIpv6(n.replace(/^\[|\]$/g, '')) !== undefined
+    ) {
+      return
+    }
     this.advance(ts)
     const d = this.destMap.get(ip)
     const max = this.options.maxNamesPerDestination

@@ -393,10 +393,11 @@ test('enrichAlert adds baseline facts, never-seen and off-hours factors, and tri
   const a = scorer.enrichAlert(raw)
   assert.ok(a)
   assert.equal(a.never_seen, true)
-  // 50 + never seen (20 + 10) + off hours 10 + download agent 10.
-  assert.equal(a.score, 100)
+  // 50 + never seen (20 + 10) + off hours 10; the user agent is the detection's own to score.
+  assert.equal(a.score, 90)
   assert.equal(a.severity, 'critical')
-  assert.ok(a.reasons[0] === 'PE file over HTTP' && a.reasons.length === 5)
+  assert.ok(a.reasons[0] === 'PE file over HTTP' && a.reasons.length === 4, a.reasons.join('; '))
+  assert.equal(points(a, 'download_agent'), undefined)
   assert.ok(a.triage?.some((t) => t.startsWith('Did the transfer happen outside working hours? Sensor: yes')))
   // Once the host has used the destination, enrichment says since when.
   scorer.observe(makeFlow({ ts: sunday - 86_400 * 30 }))

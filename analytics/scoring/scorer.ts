@@ -307,9 +307,9 @@ export class Scorer {
   }
 
   /**
-   * Enriches an alert raised by a detection: baseline facts for the external peer, never-seen, prevalence,
-   * off-hours, user-agent and file-type factors the detection did not already score, allowlists, final
-   * score and severity, and triage. Returns undefined when an allowlist suppresses it (counted) or in learn mode.
+   * Enriches an alert raised by a detection with context the detection cannot know: baseline facts for the
+   * external peer, never-seen, prevalence and off-hours factors (those it did not already score), allowlists
+   * (including `allowed_agents` against `details.user_agent`), final score and severity, and triage. Returns undefined when an allowlist suppresses it (counted) or in learn mode.
    */
   enrichAlert(alert: AlertEvent): AlertEvent | undefined {
     if (this.learnOnly) {
@@ -353,11 +353,8 @@ export class Scorer {
       const n = detailString(alert, k)
       if (n && !isAddress(n) && !names.includes(n)) names.push(n)
     }
+    // The alert's own content (user agent, file type) is the detection's to score; only context is added here.
     const ua = detailString(alert, 'user_agent')
-    if (!have.has('download_agent') && ua !== undefined) {
-      subs.push(downloadAgentFactor(ua, this.config.scoring.download_agents))
-    }
-    if (!have.has('file_type') && alert.file !== undefined) subs.push(fileTypeFactor(alert.file, this.fileRisk))
     if (!have.has('off_hours')) subs.push(offHoursFactor(alert.ts, this.hours))
     const scored = this.combine(alert.score, subs, mods)
     const allowed = this.applyAllowlists(scored, dest, names, ua)
