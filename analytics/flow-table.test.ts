@@ -532,53 +532,59 @@ test('property: per-flow totals equal what was fed, each direction; no flow ends
     seq: fc.integer({ min: 0, max: 5000 }),
   })
   fc.assert(
-    fc.property(fc.array(pktArb, { maxLength: 200 }), fc.integer({ min: 1, max: 4 }), (pkts, maxFlows) => {
-      const { t, ended } = table({ maxFlows, activeTimeoutS: 600 })
-      const fed = new Map<string, { pkts: number; bytes: number }>()
-      let ts = 1000
-      for (const p of pkts) {
-        ts += p.dt
-        const tu = tuples[p.tuple]
-        assert.ok(tu)
-        const dir = p.reverse
-          ? { src: tu.dst, dst: tu.src, sp: tu.proto === 1 ? 0 : tu.dp, dp: tu.proto === 1 ? 0 : tu.sp }
-          : { src: tu.src, dst: tu.dst, sp: tu.sp, dp: tu.dp }
-        t.update(fill({ ...dir, proto: tu.proto, ts, flags: p.flags, len: p.len, seq: p.seq }))
-        const k = `${p.tuple}/${p.reverse}`
-        const e = fed.get(k) ?? { pkts: 0, bytes: 0 }
-        e.pkts++
-        e.bytes += p.len
-        fed.set(k, e)
-      }
-      t.flush()
-      assert.equal(new Set(ended.map((e) => e.flow)).size, ended.length, 'a flow ended twice')
-      assert.equal(new Set(ended.map((e) => e.rec.uid)).size, ended.length, 'uid reused')
-      const got = new Map<string, { pkts: number; bytes: number }>()
-      for (const { rec } of ended) {
-        const i = tuples.findIndex(
-          (tu) =>
-            (tu.src === rec.orig_h || tu.dst === rec.orig_h) &&
-            (tu.proto === 1 ? 'icmp' : tu.proto === 6 ? 'tcp' : 'udp') === rec.proto &&
-            (rec.orig_p === tu.sp || rec.resp_p === tu.sp || tu.proto === 1),
-        )
-        assert.ok(i >= 0)
-        const tu = tuples[i]
-        assert.ok(tu)
-        const origIsSrc = rec.orig_h === tu.src && (tu.proto === 1 ? rec.orig_p === 8 : rec.orig_p === tu.sp)
-        for (const [rev, pk, by] of [
-          [!origIsSrc, rec.orig_pkts, rec.orig_bytes],
-          [origIsSrc, rec.resp_pkts, rec.resp_bytes],
-        ] as const) {
-          const k = `${i}/${rev}`
-          const e = got.get(k) ?? { pkts: 0, bytes: 0 }
-          e.pkts += pk
-          e.bytes += by
-          got.set(k, e)
+    fc.property(
+      fc.array(pktArb, { maxLength: 200 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.boolean(),
+      (pkts, maxFlows, collide) => {
+        // With `collide`, every tuple hashes alike, so all flows share one cache entry (collision chains).
+        const { t, ended } = table({ maxFlows, activeTimeoutS: 600, ...(collide ? { keyHash: () => 7 } : {}) })
+        const fed = new Map<string, { pkts: number; bytes: number }>()
+        let ts = 1000
+        for (const p of pkts) {
+          ts += p.dt
+          const tu = tuples[p.tuple]
+          assert.ok(tu)
+          const dir = p.reverse
+            ? { src: tu.dst, dst: tu.src, sp: tu.proto === 1 ? 0 : tu.dp, dp: tu.proto === 1 ? 0 : tu.sp }
+            : { src: tu.src, dst: tu.dst, sp: tu.sp, dp: tu.dp }
+          t.update(fill({ ...dir, proto: tu.proto, ts, flags: p.flags, len: p.len, seq: p.seq }))
+          const k = `${p.tuple}/${p.reverse}`
+          const e = fed.get(k) ?? { pkts: 0, bytes: 0 }
+          e.pkts++
+          e.bytes += p.len
+          fed.set(k, e)
         }
-      }
-      for (const [k, v] of fed) assert.deepEqual(got.get(k), v, `totals of ${k}`)
-      assert.equal(t.size, 0)
-    }),
+        t.flush()
+        assert.equal(new Set(ended.map((e) => e.flow)).size, ended.length, 'a flow ended twice')
+        assert.equal(new Set(ended.map((e) => e.rec.uid)).size, ended.length, 'uid reused')
+        const got = new Map<string, { pkts: number; bytes: number }>()
+        for (const { rec } of ended) {
+          const i = tuples.findIndex(
+            (tu) =>
+              (tu.src === rec.orig_h || tu.dst === rec.orig_h) &&
+              (tu.proto === 1 ? 'icmp' : tu.proto === 6 ? 'tcp' : 'udp') === rec.proto &&
+              (rec.orig_p === tu.sp || rec.resp_p === tu.sp || tu.proto === 1),
+          )
+          assert.ok(i >= 0)
+          const tu = tuples[i]
+          assert.ok(tu)
+          const origIsSrc = rec.orig_h === tu.src && (tu.proto === 1 ? rec.orig_p === 8 : rec.orig_p === tu.sp)
+          for (const [rev, pk, by] of [
+            [!origIsSrc, rec.orig_pkts, rec.orig_bytes],
+            [origIsSrc, rec.resp_pkts, rec.resp_bytes],
+          ] as const) {
+            const k = `${i}/${rev}`
+            const e = got.get(k) ?? { pkts: 0, bytes: 0 }
+            e.pkts += pk
+            e.bytes += by
+            got.set(k, e)
+          }
+        }
+        for (const [k, v] of fed) assert.deepEqual(got.get(k), v, `totals of ${k}`)
+        assert.equal(t.size, 0)
+      },
+    ),
     { numRuns: 300 },
   )
 })
