@@ -602,3 +602,20 @@ test('history longer than the packed registers, and a replaced history, read bac
   t.flush()
   assert.equal(only(ended).history, 'Xd')
 })
+
+test('a sweep stops at its scan budget; a flow already past its timeout when evicted is reported idle', () => {
+  const { t, ended } = table({ maxFlows: 3, sweepScanBudget: 0 })
+  const u = (ts: number, sp: number): Pkt => ({ ts, src: C, dst: S, sp, dp: 53, proto: 17, len: 1 })
+  feed(t, [c(0, SYN), u(1, 1)]) // TCP flow (idle timeout 300 s), then a UDP flow (60 s)
+  feed(t, [u(100, 2)]) // sweep at 100: the TCP flow is not expired and the budget stops the scan there
+  assert.equal(ended.length, 0, 'the expired UDP flow sits behind the TCP flow')
+  feed(t, [u(100, 3)]) // a 4th flow: evicts the least recently used (the TCP flow)
+  feed(t, [u(100, 4)]) // a 5th: evicts the UDP flow, which had timed out already
+  assert.deepEqual(
+    ended.map((e) => [e.rec.proto, e.reason]),
+    [
+      ['tcp', 'evict'],
+      ['udp', 'idle'],
+    ],
+  )
+})

@@ -67,7 +67,9 @@ export interface FlowTableOptions {
   tcpClosedLingerS?: number
   /** How often, in capture time, `update` runs the idle sweep itself. Default 1. */
   sweepIntervalS?: number
-  /** Most entries one sweep may pass over that are not yet expired before it stops. Default 65_536. */
+  /** Most entries one sweep may pass over that are not yet expired before it stops (bounds the cost of
+   * long-idle TCP flows at the least-recent end; flows past it still end on their next packet or on
+   * eviction, with reason idle). Default 16_384. */
   sweepScanBudget?: number
   /** Seed of the uid sequence (same input + same seed = same uids). Default 0. */
   uidSeed?: number
@@ -365,7 +367,7 @@ export class FlowTable {
     this.activeTimeoutS = opts.activeTimeoutS ?? 3600
     this.lingerS = opts.tcpClosedLingerS ?? 5
     this.sweepIntervalS = opts.sweepIntervalS ?? 1
-    this.sweepScanBudget = opts.sweepScanBudget ?? 65_536
+    this.sweepScanBudget = opts.sweepScanBudget ?? 16_384
     this.onEnd = opts.onEnd
     this.onStart = opts.onStart
     this.counters = opts.counters
