@@ -165,6 +165,27 @@ export class CaptureReader {
         const wire = le ? chunk.readUInt32LE(off + 12) : chunk.readUInt32BE(off + 12)
         this.packets++
         this.onPacket(chunk, off + PCAP_REC_HDR, off + total, sec + frac / this.fracDiv, wire, this.linkType, 0)
+      } else if (
+        this.phase === PHASE_PCAPNG &&
+        avail >= 32 &&
+        (this.le ? chunk.readUInt32LE(off) : chunk.readUInt32BE(off)) === BT_EPB
+      ) {
+        // Hot path for pcapng enhanced packet blocks; every other block goes through frame()/record().
+        const le = this.le
+        total = le ? chunk.readUInt32LE(off + 4) : chunk.readUInt32BE(off + 4)
+        const ifId = le ? chunk.readUInt32LE(off + 8) : chunk.readUInt32BE(off + 8)
+        const capLen = le ? chunk.readUInt32LE(off + 20) : chunk.readUInt32BE(off + 20)
+        const minLen = 32 + ((capLen + 3) & ~3)
+        if (
+          ifId >= this.ifLinkType.length ||
+          capLen > (this.ifLimit[ifId] as number) ||
+          total < minLen ||
+          total > minLen + PCAPNG_MAX_EPB_OPTION_BYTES
+        ) {
+          this.frameBlock(chunk, off, avail) // throws the precise error
+        }
+        if (total > avail) break
+        this.enhancedPacket(chunk, off, total)
       } else {
         total = this.frame(chunk, off, avail)
         if (total === 0 || total > avail) break
@@ -406,21 +427,7 @@ export class CaptureReader {
     }
     const btype = this.rd32(buf, off)
     if (btype === BT_EPB) {
-      const ifId = this.rd32(buf, off + 8)
-      const units = this.rd32(buf, off + 12) * TWO_POW_32 + this.rd32(buf, off + 16)
-      const capLen = this.rd32(buf, off + 20)
-      const ts = units / (this.ifUnits[ifId] as number) + (this.ifOffset[ifId] as number)
-      this.lastTs = ts
-      this.packets++
-      this.onPacket(
-        buf,
-        off + 28,
-        off + 28 + capLen,
-        ts,
-        this.rd32(buf, off + 24),
-        this.ifLinkType[ifId] as number,
-        ifId,
-      )
+      this.enhancedPacket(buf, off, total)
     } else if (btype === BT_SPB) {
       const wire = this.rd32(buf, off + 8)
       const snap = this.ifSnap[0] as number
@@ -442,6 +449,22 @@ export class CaptureReader {
     } else if (btype === BT_IDB) {
       this.interfaceBlock(buf, off, total, at)
     }
+  }
+
+  /** Delivers an EPB already sized and validated by frameBlock(). */
+  private enhancedPacket(buf: Buffer, off: number, total: number): void {
+    const le = this.le
+    const trailer = le ? buf.readUInt32LE(off + total - 4) : buf.readUInt32BE(off + total - 4)
+    if (trailer !== total) this.badLength(this.base + off, `trailing block length ${trailer} differs from ${total}`)
+    const ifId = le ? buf.readUInt32LE(off + 8) : buf.readUInt32BE(off + 8)
+    const hi = le ? buf.readUInt32LE(off + 12) : buf.readUInt32BE(off + 12)
+    const lo = le ? buf.readUInt32LE(off + 16) : buf.readUInt32BE(off + 16)
+    const capLen = le ? buf.readUInt32LE(off + 20) : buf.readUInt32BE(off + 20)
+    const wire = le ? buf.readUInt32LE(off + 24) : buf.readUInt32BE(off + 24)
+    const ts = (hi * TWO_POW_32 + lo) / (this.ifUnits[ifId] as number) + (this.ifOffset[ifId] as number)
+    this.lastTs = ts
+    this.packets++
+    this.onPacket(buf, off + 28, off + 28 + capLen, ts, wire, this.ifLinkType[ifId] as number, ifId)
   }
 
   private interfaceBlock(buf: Buffer, off: number, total: number, at: number): void {
