@@ -96,6 +96,18 @@ export function decodeText(buf: Buffer, off: number, end: number): { text: strin
 
 /** True when the bytes look like binary rather than text: NUL or many control characters in the head. */
 export function looksBinary(buf: Buffer, off: number, end: number): boolean {
+  const head = buf.subarray(off, Math.min(end, off + 512))
+  if (head.indexOf(0) >= 0) return true
+  // Fast path: valid UTF-8 text (the common case) is examined for control characters only when it has some.
+  let hasCtl = false
+  for (let i = 0; i < head.length; i++) {
+    const c = head[i] ?? 0
+    if (c < 32 && c !== 9 && c !== 10 && c !== 13) {
+      hasCtl = true
+      break
+    }
+  }
+  if (!hasCtl) return false
   const stop = Math.min(end, off + 512)
   let ctl = 0
   for (let i = off; i < stop; i++) {

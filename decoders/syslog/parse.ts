@@ -65,11 +65,10 @@ export function parseSyslog(
   if (probeRfc5424(s, i)) parseRfc5424Into(s, i, d, tz)
   else if (probeCisco(s, i)) parseCiscoInto(s, i, d, ref, tz)
   else parseRfc3164Into(s, i, d, ref, tz)
-  const out: ParsedSyslog = {
-    ...d,
-    ts: d.ts !== undefined && Number.isFinite(d.ts) ? d.ts : receivedTs,
-    tsFromMessage: d.ts !== undefined && Number.isFinite(d.ts),
-  }
+  const fromMsg = d.ts !== undefined && Number.isFinite(d.ts)
+  const out = d as SyslogDraft & { ts: number; tsFromMessage: boolean }
+  out.ts = fromMsg ? (d.ts as number) : receivedTs
+  out.tsFromMessage = fromMsg
   return { ok: true, value: out, next: end }
 }
 

@@ -253,6 +253,8 @@ function get(f: Fields, ...keys: string[]): string | undefined {
 
 /** True when the message looks like a forwarded Windows event in one of the accepted forms. */
 export function probeWindowsEvent(message: string): boolean {
+  // Every accepted form names the event id with `Event` (EventID, EventCode, <Event, MSWinEventLog) or `event_id`.
+  if (!message.includes('Event') && !message.includes('event_id')) return false
   return (
     (message.includes('<Event') && message.includes('<EventID')) ||
     message.includes('MSWinEventLog') ||
