@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { type FakeAppContext, fakeAppContext } from '../../test/helpers/fake-app-context.js'
 import { runAppLayer } from '../../test/helpers/run-app-layer.js'
-import { followTcp, tcpStreamsOnPort } from '../../test/helpers/tshark-follow.js'
+import { tsharkView } from '../../test/helpers/tshark-follow.js'
 import lateral from '../detections/lateral-transfer.js'
 import { SMB_ANALYZER } from './smb.js'
 import type { StreamAnalyzer } from './types.js'
@@ -20,8 +17,8 @@ const skip = existsSync(CORPUS) ? false : 'corpus ../shared/corpus not present'
 /** Feeds every TCP/445 stream of a capture (reassembled by tshark) through the SMB analyzer. */
 function runCapture(file: string): FakeAppContext[] {
   const out: FakeAppContext[] = []
-  for (const idx of tcpStreamsOnPort(file, 445)) {
-    const s = followTcp(file, idx, 445)
+  for (const s of tsharkView(file, 445, 'smb').streams) {
+    const idx = s.index
     const ctx = fakeAppContext({
       uid: `C${idx}`,
       orig_h: s.client.host,
@@ -41,18 +38,7 @@ function runCapture(file: string): FakeAppContext[] {
 
 /** tshark's SMB export objects of a capture: name (as exported) → sha256 and size. */
 function tsharkObjects(file: string): Map<string, { sha256: string; size: number }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'smb-export-'))
-  try {
-    execFileSync('tshark', ['-r', file, '-q', '--export-objects', `smb,${dir}`], { stdio: 'ignore' })
-    const m = new Map<string, { sha256: string; size: number }>()
-    for (const n of readdirSync(dir)) {
-      const b = readFileSync(path.join(dir, n))
-      m.set(decodeURIComponent(n), { sha256: createHash('sha256').update(b).digest('hex'), size: b.length })
-    }
-    return m
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  return tsharkView(file, 445, 'smb').objects
 }
 
 test('probe: SMB2/SMB1 after the NetBIOS header, NetBIOS session request, others no', () => {
@@ -141,9 +127,8 @@ test('SMB1 corpus: eicar written by NT_CREATE_ANDX + WRITE_ANDX', { skip }, () =
 
 test('SMB2 corpus fed in 1..7-byte slices gives the same file', { skip }, () => {
   const file = path.join(SMB, 'suricata_smb2_psexec_service_drop.pcap')
-  const [idx] = tcpStreamsOnPort(file, 445)
-  assert.ok(idx !== undefined)
-  const s = followTcp(file, idx, 445)
+  const s = tsharkView(file, 445, 'smb').streams[0]
+  assert.ok(s)
   const ctx = fakeAppContext()
   const a = SMB_ANALYZER.create(ctx) as StreamAnalyzer
   let k = 0
@@ -163,9 +148,8 @@ test('SMB2 corpus fed in 1..7-byte slices gives the same file', { skip }, () => 
 
 test('fuzz: random and bit-flipped streams never throw, files stay bounded', { skip }, () => {
   const file = path.join(SMB, 'suricata_smb1_put_eicar_sll.pcap')
-  const [idx] = tcpStreamsOnPort(file, 445)
-  assert.ok(idx !== undefined)
-  const s = followTcp(file, idx, 445)
+  const s = tsharkView(file, 445, 'smb').streams[0]
+  assert.ok(s)
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 1 << 30 }), fc.uint8Array({ maxLength: 64 }), (seed, junk) => {
       const ctx = fakeAppContext()
@@ -184,15 +168,14 @@ test('fuzz: random and bit-flipped streams never throw, files stay bounded', { s
       a.onEnd?.(3)
       assert.ok(ctx.files.length <= 8)
     }),
-    { numRuns: 300 },
+    { numRuns: 100 },
   )
 })
 
 test('a lost segment inside WRITE data becomes a gap, and the file is not complete', { skip }, () => {
   const file = path.join(SMB, 'suricata_smb2_psexec_service_drop.pcap')
-  const [idx] = tcpStreamsOnPort(file, 445)
-  assert.ok(idx !== undefined)
-  const s = followTcp(file, idx, 445)
+  const s = tsharkView(file, 445, 'smb').streams[0]
+  assert.ok(s)
   const ctx = fakeAppContext()
   const a = SMB_ANALYZER.create(ctx) as StreamAnalyzer
   // Drop 1,000 bytes from the middle of the largest client chunk (inside a 64 KiB WRITE).

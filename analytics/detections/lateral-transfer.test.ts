@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
-import { smbCorpusFileEvents } from '../../test/helpers/smb-corpus-files.js'
+import { runAppLayer } from '../../test/helpers/run-app-layer.js'
+import { SMB_ANALYZER } from '../app-layer/smb.js'
 import type { DetectionContext } from '../detection.js'
 import type { AlertEvent, FileEvent, HostEvent, SensorEvent } from '../events.js'
 import { AddressSet, DEFAULT_INTERNAL_CIDRS } from '../net/address-set.js'
@@ -11,6 +12,11 @@ import lateral from './lateral-transfer.js'
 const CORPUS = path.resolve(import.meta.dirname, '../../../shared/corpus')
 const skip = existsSync(CORPUS) ? false : 'corpus ../shared/corpus not present'
 const ctx: DetectionContext = { internal: new AddressSet(DEFAULT_INTERNAL_CIDRS) }
+
+/** FileEvents of a corpus capture through the whole app layer (reassembly, SMB analyzer, file pipeline). */
+function smbCorpusFileEvents(file: string): FileEvent[] {
+  return runAppLayer(file, { analyzers: [SMB_ANALYZER] }).of('file')
+}
 
 function run(events: SensorEvent[]): AlertEvent[] {
   const d = lateral.create(lateral.params, ctx)
