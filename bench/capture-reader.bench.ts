@@ -163,4 +163,5 @@ for (let round = 0; round < 2; round++) {
     if (pv.stop !== undefined) stops.set(pv.stop, (stops.get(pv.stop) ?? 0) + 1)
   })
 }
+console.log(`bare read checksum: ${count / 2} frames, ${bytes / 2} captured bytes per pass`)
 if (stops.size > 0) console.log('stops:', Object.fromEntries(stops))
