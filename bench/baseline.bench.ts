@@ -2,7 +2,8 @@
  * Benchmark of the destination baseline at 1 million destinations (1 million host→destination entries over
  * 2,000 internal hosts): build rate, full save and load through SQLite (sensor/state/baseline-store.ts),
  * lookup rate from memory, heap and RSS, database size. Run on demand, not in CI:
- *   node --expose-gc --import tsx bench/baseline.bench.ts [destinations]
+ *   node --expose-gc --import tsx bench/baseline.bench.ts [destinations] [--keep STATE_DIR]
+ * With --keep, the database stays in STATE_DIR (to time `analyze --state STATE_DIR` against a full baseline).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,6 +13,8 @@ import { AddressSet } from '../analytics/net/address-set.js'
 import { BASELINE_FILE, BaselineStore } from '../sensor/state/baseline-store.js'
 
 const N = Number(process.argv[2] ?? 1_000_000)
+const keepAt = process.argv.indexOf('--keep')
+const KEEP = keepAt > 0 ? process.argv[keepAt + 1] : undefined
 const HOSTS = 2000
 const internal = new AddressSet(['10.0.0.0/8'])
 const opts = { maxEntries: 4_000_000, maxDestinations: 4_000_000, maxHosts: 1_000_000, expireAfterDays: 0 }
@@ -40,7 +43,7 @@ console.log(
 )
 memory('baseline built')
 
-const dir = mkdtempSync(path.join(tmpdir(), 'baseline-bench-'))
+const dir = KEEP ?? mkdtempSync(path.join(tmpdir(), 'baseline-bench-'))
 try {
   const store = BaselineStore.open(dir)
   const saved = store.save(b)
@@ -91,5 +94,5 @@ try {
   const n = fresh.expire(T0 + N + 10 * 86_400)
   console.log(`expire scan (nothing due with 0 days): ${n} removed in ${(performance.now() - t).toFixed(0)} ms`)
 } finally {
-  rmSync(dir, { recursive: true, force: true })
+  if (KEEP === undefined) rmSync(dir, { recursive: true, force: true })
 }

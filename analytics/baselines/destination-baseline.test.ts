@@ -98,6 +98,18 @@ test('entries older than expire_after_days (capture time) are dropped, and their
   assert.equal(b.stats.expired, 3)
 })
 
+test('entries loaded from storage that went stale are expired at the first observation', () => {
+  const b = new DestinationBaseline(internal, { expireAfterDays: 30 })
+  b.restoreDestValues('203.0.113.1', T - 40 * DAY, T - 40 * DAY, 1, 1, [])
+  b.restorePairValues('10.0.0.1', '203.0.113.1', T - 40 * DAY, T - 40 * DAY, 1, 1)
+  b.restoreDestValues('203.0.113.2', T - 10 * DAY, T - 10 * DAY, 1, 1, [])
+  b.observe('10.0.0.2', '203.0.113.3', T, T, 1)
+  assert.equal(b.destination('203.0.113.1'), undefined)
+  assert.equal(b.stats.entries, 1)
+  assert.ok(b.destination('203.0.113.2'))
+  assert.deepEqual(b.takeChanges().removedPairs, [{ host: '10.0.0.1', dest: '203.0.113.1' }])
+})
+
 test('size caps evict the least recently seen entries and keep prevalence consistent', () => {
   const b = new DestinationBaseline(internal, { maxEntries: 100, maxDestinations: 1000, expireAfterDays: 0 })
   for (let i = 0; i < 150; i++) b.observe('10.0.0.1', `203.0.113.${i}`, T + i, T + i, 1)

@@ -474,8 +474,11 @@ export class DestinationBaseline {
 
   private advance(ts: number): void {
     if (ts > this.maxTs) this.maxTs = ts
-    if (this.lastExpireTs === 0) this.lastExpireTs = ts
-    else if (ts - this.lastExpireTs >= EXPIRE_EVERY_S) {
+    if (this.lastExpireTs === 0) {
+      // First observation of the run: drop what went stale while the sensor was not running.
+      this.lastExpireTs = ts
+      if (this.pairCount + this.destMap.size > 0) this.expire(this.maxTs)
+    } else if (ts - this.lastExpireTs >= EXPIRE_EVERY_S) {
       this.lastExpireTs = ts
       this.expire(this.maxTs)
     }
