@@ -38,7 +38,7 @@ function runAll(defs: DetectionDefinition<object>[], events: SensorEvent[]): Ale
   const feed = (ev: SensorEvent, from: number) => {
     for (let k = from; k < insts.length; k++) {
       const x = insts[k]
-      if (!x || !x.d.inputs.includes(ev.kind)) continue
+      if (x === undefined || !x.d.inputs.includes(ev.kind)) continue
       for (const a of x.i.onEvent(ev) ?? []) {
         alerts.push(a)
         feed(a, k + 1)
