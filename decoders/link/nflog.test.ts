@@ -30,8 +30,10 @@ test('NFLOG: skips TLVs (with padding) to the payload', () => {
   }
   const rb = decodeNflog(be, 0, be.length)
   assert.ok(rb.ok && rb.value.payloadOff === r.value.payloadOff)
-  const none = decodeNflog(NFLOG, 0, 28)
+  const none = decodeNflog(NFLOG, 0, 24)
   assert.ok(!none.ok && none.error.code === 'nflog.no_payload')
+  const cut = decodeNflog(NFLOG, 0, 40)
+  assert.ok(!cut.ok && cut.error.code === 'nflog.bad_tlv_length')
 })
 
 test('NFLOG decoder is total: prefixes, random bytes, bit flips', () => {
