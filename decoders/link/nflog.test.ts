@@ -32,8 +32,13 @@ test('NFLOG: skips TLVs (with padding) to the payload', () => {
   assert.ok(rb.ok && rb.value.payloadOff === r.value.payloadOff)
   const none = decodeNflog(NFLOG, 0, 24)
   assert.ok(!none.ok && none.error.code === 'nflog.no_payload')
+  // A payload cut by the snaplen ends at the capture.
   const cut = decodeNflog(NFLOG, 0, 40)
-  assert.ok(!cut.ok && cut.error.code === 'nflog.bad_tlv_length')
+  assert.ok(cut.ok && cut.value.payloadOff === 28 && cut.value.payloadEnd === 40)
+  const bad = Buffer.from(NFLOG)
+  bad.writeUInt16LE(0xffff, 12)
+  const rb2 = decodeNflog(bad, 0, bad.length)
+  assert.ok(!rb2.ok && rb2.error.code === 'nflog.bad_tlv_length')
 })
 
 test('NFLOG decoder is total: prefixes, random bytes, bit flips', () => {

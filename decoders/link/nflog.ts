@@ -36,18 +36,17 @@ export function parseNflog(buf: Buffer, off: number, end: number, out: LinkField
   let o = off + NFLOG_MIN_LEN
   for (let n = 0; n < NFLOG_MAX_TLVS && end - o >= 4; n++) {
     const rem = end - o
-    let le = true
+    // Netlink attribute types carry two flag bits at the top. A payload TLV may be cut by the snaplen.
     let len = buf.readUInt16LE(o)
-    if (len < 4 || len > rem) {
+    let type = buf.readUInt16LE(o + 2) & 0x3fff
+    if (len < 4 || (len > rem && type !== NFULA_PAYLOAD)) {
       len = buf.readUInt16BE(o)
-      le = false
-      if (len < 4 || len > rem) return 'nflog.bad_tlv_length'
+      type = buf.readUInt16BE(o + 2) & 0x3fff
+      if (len < 4 || (len > rem && type !== NFULA_PAYLOAD)) return 'nflog.bad_tlv_length'
     }
-    // Netlink attribute types carry two flag bits at the top.
-    const type = (le ? buf.readUInt16LE(o + 2) : buf.readUInt16BE(o + 2)) & 0x3fff
     if (type === NFULA_PAYLOAD) {
       out.payloadOff = o + 4
-      out.payloadEnd = o + len
+      out.payloadEnd = Math.min(o + len, end)
       return undefined
     }
     o += (len + 3) & ~3
