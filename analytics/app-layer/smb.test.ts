@@ -262,3 +262,140 @@ test('own Samba captures: SMB 3.1.1 put to ADMIN$ and get from C$ equal the tsha
     assert.ok(r.alerts[0]?.score_factors?.some((x) => x.factor === 'admin_share'))
   }
 })
+
+/** Synthetic SMB2 messages (MS-SMB2 §2.2), one field per line, for cases the captures do not show. */
+function smb2(cmd: number, o: { resp?: boolean; mid: number; tree?: number; related?: boolean }, body: Buffer): Buffer {
+  const h = Buffer.alloc(64)
+  h.writeUInt32BE(0xfe534d42, 0) // ProtocolId
+  h.writeUInt16LE(64, 4) // StructureSize
+  h.writeUInt16LE(cmd, 12) // Command
+  h.writeUInt32LE((o.resp ? 1 : 0) | (o.related ? 4 : 0), 16) // Flags: SERVER_TO_REDIR, RELATED_OPERATIONS
+  h.writeUInt32LE(o.mid, 24) // MessageId
+  h.writeUInt32LE(o.tree ?? 7, 36) // TreeId
+  return Buffer.concat([h, body])
+}
+/** Joins commands into one compounded message (8-byte aligned NextCommand) inside a NetBIOS header. */
+function nbss(...cmds: Buffer[]): Buffer {
+  const parts: Buffer[] = []
+  cmds.forEach((c, i) => {
+    const pad = i < cmds.length - 1 ? Buffer.alloc((8 - (c.length % 8)) % 8) : Buffer.alloc(0)
+    if (i < cmds.length - 1) c.writeUInt32LE(c.length + pad.length, 20) // NextCommand
+    parts.push(c, pad)
+  })
+  const m = Buffer.concat(parts)
+  const n = Buffer.alloc(4)
+  n.writeUIntBE(m.length, 1, 3)
+  return Buffer.concat([n, m])
+}
+const FID = Buffer.from('0100000000000000ab00000000000000', 'hex')
+const RELATED = Buffer.alloc(16, 0xff)
+function treeConnect(mid: number, path: string): Buffer {
+  const p = Buffer.from(path, 'utf16le')
+  const b = Buffer.alloc(8)
+  b.writeUInt16LE(9, 0) // StructureSize
+  b.writeUInt16LE(72, 4) // PathOffset
+  b.writeUInt16LE(p.length, 6) // PathLength
+  return smb2(3, { mid, tree: 0 }, Buffer.concat([b, p]))
+}
+function treeConnectResp(mid: number): Buffer {
+  const b = Buffer.alloc(16)
+  b.writeUInt16LE(16, 0) // StructureSize
+  b[2] = 1 // ShareType DISK
+  return smb2(3, { mid, resp: true }, b)
+}
+function create(mid: number, name: string): Buffer {
+  const n = Buffer.from(name, 'utf16le')
+  const b = Buffer.alloc(56)
+  b.writeUInt16LE(57, 0) // StructureSize
+  b.writeUInt32LE(1, 36) // CreateDisposition FILE_OPEN
+  b.writeUInt16LE(120, 44) // NameOffset
+  b.writeUInt16LE(n.length, 46) // NameLength
+  return smb2(5, { mid }, Buffer.concat([b, n]))
+}
+function createResp(mid: number, eof: number): Buffer {
+  const b = Buffer.alloc(88)
+  b.writeUInt16LE(89, 0) // StructureSize
+  b.writeUInt32LE(1, 4) // CreateAction FILE_OPENED
+  b.writeUInt32LE(eof, 48) // EndofFile
+  b.writeUInt32LE(0x20, 56) // FileAttributes ARCHIVE
+  FID.copy(b, 64) // FileId
+  return smb2(5, { mid, resp: true }, b)
+}
+function read(mid: number, fid: Buffer, related: boolean, length: number): Buffer {
+  const b = Buffer.alloc(48)
+  b.writeUInt16LE(49, 0) // StructureSize
+  b.writeUInt32LE(length, 4) // Length
+  fid.copy(b, 16) // FileId
+  return smb2(8, { mid, related }, b)
+}
+function readResp(mid: number, data: Buffer): Buffer {
+  const b = Buffer.alloc(16)
+  b.writeUInt16LE(17, 0) // StructureSize
+  b[2] = 80 // DataOffset
+  b.writeUInt32LE(data.length, 4) // DataLength
+  return smb2(8, { mid, resp: true }, Buffer.concat([b, data]))
+}
+function close(mid: number, fid: Buffer, related: boolean): Buffer {
+  const b = Buffer.alloc(24)
+  b.writeUInt16LE(24, 0) // StructureSize
+  fid.copy(b, 8) // FileId
+  return smb2(6, { mid, related }, b)
+}
+function closeResp(mid: number): Buffer {
+  const b = Buffer.alloc(60)
+  b.writeUInt16LE(60, 0) // StructureSize
+  return smb2(6, { mid, resp: true }, b)
+}
+function write(mid: number, fid: Buffer, offset: number, data: Buffer): Buffer {
+  const b = Buffer.alloc(48)
+  b.writeUInt16LE(49, 0) // StructureSize
+  b.writeUInt16LE(112, 2) // DataOffset
+  b.writeUInt32LE(data.length, 4) // Length
+  b.writeUInt32LE(offset, 8) // Offset
+  fid.copy(b, 16) // FileId
+  return smb2(9, { mid }, Buffer.concat([b, data]))
+}
+
+test('compounded CREATE + related READ + related CLOSE (small-file read) gives the whole file', () => {
+  const ctx = fakeAppContext()
+  const a = SMB_ANALYZER.create(ctx) as StreamAnalyzer
+  const data = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(98, 0x41)])
+  const feed = (dir: 0 | 1, b: Buffer) => a.onData(dir, b, 0, b.length, 1)
+  feed(0, nbss(treeConnect(1, '\\\\fs01\\C$')))
+  feed(1, nbss(treeConnectResp(1)))
+  feed(0, nbss(create(2, 'tools\\small.exe'), read(3, RELATED, true, 100), close(4, RELATED, true)))
+  assert.equal(ctx.files.length, 0)
+  feed(1, nbss(createResp(2, 100), readResp(3, data), closeResp(4)))
+  assert.equal(ctx.files.length, 1)
+  const f = ctx.files[0]
+  assert.ok(f)
+  assert.equal(f.spec.name, '\\\\fs01\\C$\\tools\\small.exe')
+  assert.equal(f.spec.direction, 'download')
+  assert.deepEqual(f.bytes(), data)
+  assert.deepEqual(f.closed, { ts: 1, complete: true })
+})
+
+test('a CLOSE sent while READs are unanswered closes the file after their data; a handle opened before the capture is adopted', () => {
+  const ctx = fakeAppContext()
+  const a = SMB_ANALYZER.create(ctx) as StreamAnalyzer
+  const feed = (dir: 0 | 1, b: Buffer) => a.onData(dir, b, 0, b.length, 1)
+  feed(0, nbss(treeConnect(1, '\\\\fs01\\ADMIN$')))
+  feed(1, nbss(treeConnectResp(1)))
+  feed(0, nbss(create(2, 'x.exe')))
+  feed(1, nbss(createResp(2, 8)))
+  feed(0, nbss(read(3, FID, false, 8)))
+  feed(0, nbss(close(4, FID, false)))
+  feed(1, nbss(readResp(3, Buffer.from('MZ123456'))))
+  feed(1, nbss(closeResp(4)))
+  assert.equal(ctx.files[0]?.bytes().toString(), 'MZ123456')
+  assert.equal(ctx.files[0]?.closed?.complete, true)
+  // WRITE to a FileId whose CREATE was not seen, on a known disk tree: a file without a name.
+  const other = Buffer.from('02000000000000000100000000000000', 'hex')
+  feed(0, nbss(write(5, other, 0, Buffer.from('MZ'))))
+  a.onEnd?.(2)
+  const adopted = ctx.files[1]
+  assert.ok(adopted)
+  assert.equal(adopted.spec.name, undefined)
+  assert.deepEqual(adopted.spec.context, { share: '\\\\fs01\\ADMIN$', path: '' })
+  assert.equal(adopted.bytes().toString(), 'MZ')
+})

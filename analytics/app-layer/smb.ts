@@ -37,8 +37,10 @@ import {
   probeSmb,
   SMB2_CLOSE,
   SMB2_CREATE,
+  SMB2_FLAG_RELATED,
   SMB2_HEADER_LEN,
   SMB2_READ,
+  SMB2_RELATED_FILE_ID,
   SMB2_SHARE_TYPE_PIPE,
   SMB2_TREE_CONNECT,
   SMB2_WRITE,
@@ -159,6 +161,12 @@ class SmbAnalyzer implements StreamAnalyzer {
   private readonly pendingCreates = new Map<string, PendingCreate>()
   private readonly pendingReads = new Map<string, PendingRead>()
   private readonly files = new Map<string, SmbFile>()
+  /** CLOSE requests waiting for their response (message key → file key). */
+  private readonly pendingCloses = new Map<string, string>()
+  /** `rel:<CREATE message key>` → the FileId its response gave, for related compounded READ/CLOSE. */
+  private readonly related = new Map<string, string>()
+  /** Message key of the CREATE earlier in the compounded request being decoded. */
+  private compoundCreate: string | undefined
   private confirmed = false
   /** Out-of-order bytes held across all files of the flow. */
   private pendingTotal = 0
@@ -295,6 +303,7 @@ class SmbAnalyzer implements StreamAnalyzer {
     if (stop && !stop.ok && (whole || commands.length === 0)) this.ctx.weird(stop.error.code)
     if (commands.length > 0) this.confirm()
     let stream: Stream | undefined
+    this.compoundCreate = undefined
     for (const c of commands) {
       // With only the head of a long message, the last command's end is the message end, not the head end.
       const cmdEnd = !whole && c.header.nextCommand === 0 ? msgLen : c.end
@@ -322,20 +331,34 @@ class SmbAnalyzer implements StreamAnalyzer {
       case SMB2_CREATE: {
         const r = decodeSmb2CreateRequest(b, c.off, body, Math.min(c.end, headLen))
         if (!r.ok) this.ctx.weird(r.error.code)
-        else boundedSet(this.pendingCreates, key, { treeId: h.treeId, name: r.value.name }, SMB_MAX_PENDING)
+        else {
+          boundedSet(this.pendingCreates, key, { treeId: h.treeId, name: r.value.name }, SMB_MAX_PENDING)
+          this.compoundCreate = key
+        }
         return undefined
       }
       case SMB2_CLOSE: {
         const r = decodeSmb2CloseRequest(b, body, Math.min(c.end, headLen))
-        if (!r.ok) this.ctx.weird(r.error.code)
-        else this.closeFile(r.value.fileId, ts, true)
+        if (!r.ok) {
+          this.ctx.weird(r.error.code)
+          return undefined
+        }
+        const fk = this.relatedKey(h.flags, r.value.fileId)
+        // Close at once unless READs of the file are still unanswered (or it is a related compounded CLOSE):
+        // then at the CLOSE response, after their data.
+        if (fk.startsWith('rel:') || this.readsPending(fk)) boundedSet(this.pendingCloses, key, fk, SMB_MAX_PENDING)
+        else this.closeFile(fk, ts, true)
         return undefined
       }
       case SMB2_READ: {
         const r = decodeSmb2ReadRequest(b, body, Math.min(c.end, headLen))
-        if (!r.ok) this.ctx.weird(r.error.code)
-        else if (this.files.has(r.value.fileId)) {
-          boundedSet(this.pendingReads, key, { fileKey: r.value.fileId, offset: r.value.offset }, SMB_MAX_PENDING)
+        if (!r.ok) {
+          this.ctx.weird(r.error.code)
+          return undefined
+        }
+        const fk = this.relatedKey(h.flags, r.value.fileId)
+        if (fk.startsWith('rel:') || this.files.has(fk) || this.adoptHandle(fk, h.treeId, ts)) {
+          boundedSet(this.pendingReads, key, { fileKey: fk, offset: r.value.offset }, SMB_MAX_PENDING)
         }
         return undefined
       }
@@ -346,7 +369,8 @@ class SmbAnalyzer implements StreamAnalyzer {
           return undefined
         }
         const w = r.value
-        if (w.dataLength === 0 || !this.files.has(w.fileId)) return undefined
+        if (w.dataLength === 0) return undefined
+        if (!this.files.has(w.fileId) && !this.adoptHandle(w.fileId, h.treeId, ts)) return undefined
         const start = c.off + w.dataOffset
         const end = Math.min(start + w.dataLength, cmdEnd)
         if (end < start + w.dataLength) this.ctx.weird('smb2.write_data_beyond_message')
@@ -387,13 +411,24 @@ class SmbAnalyzer implements StreamAnalyzer {
         }
         // Directories (FILE_ATTRIBUTE_DIRECTORY) carry no file data.
         if ((r.value.fileAttributes & 0x10) !== 0) return undefined
+        boundedSet(this.related, `rel:${key}`, r.value.fileId, SMB_MAX_PENDING)
         const tree = this.trees.get(`2:${req.treeId}`)
         this.openHandle(r.value.fileId, tree, req.name, r.value.endOfFile, ts)
         return undefined
       }
+      case SMB2_CLOSE: {
+        const fk = this.pendingCloses.get(key)
+        this.pendingCloses.delete(key)
+        if (fk === undefined) return undefined
+        const id = fk.startsWith('rel:') ? this.related.get(fk) : fk
+        if (id !== undefined) this.closeFile(id, ts, true)
+        return undefined
+      }
       case SMB2_READ: {
-        const req = this.pendingReads.get(key)
+        const pr = this.pendingReads.get(key)
         this.pendingReads.delete(key)
+        const fileKey = pr?.fileKey.startsWith('rel:') ? this.related.get(pr.fileKey) : pr?.fileKey
+        const req = pr && fileKey !== undefined ? { fileKey, offset: pr.offset } : undefined
         if (!ok || req === undefined) return undefined
         const r = decodeSmb2ReadResponse(b, body, Math.min(c.end, headLen))
         if (!r.ok) {
@@ -408,6 +443,31 @@ class SmbAnalyzer implements StreamAnalyzer {
       default:
         return undefined
     }
+  }
+
+  /** The key of the file a command refers to: its FileId, or `rel:<CREATE key>` for a related compounded one. */
+  private relatedKey(flags: number, fileId: string): string {
+    if ((flags & SMB2_FLAG_RELATED) !== 0 && fileId === SMB2_RELATED_FILE_ID && this.compoundCreate !== undefined) {
+      return `rel:${this.compoundCreate}`
+    }
+    return fileId
+  }
+
+  /** True when some READ of `fileKey` is unanswered. */
+  private readsPending(fileKey: string): boolean {
+    for (const r of this.pendingReads.values()) if (r.fileKey === fileKey) return true
+    return false
+  }
+
+  /**
+   * A handle whose CREATE was not seen (capture started mid-session): tracked without a name when its tree is
+   * a known disk share.
+   */
+  private adoptHandle(fileKey: string, treeId: number, ts: number): boolean {
+    const tree = this.trees.get(`2:${treeId}`)
+    if (tree === undefined || tree.pipe || fileKey === SMB2_RELATED_FILE_ID) return false
+    this.openHandle(fileKey, tree, '', 0, ts)
+    return true
   }
 
   private onSmb1(dir: Dir, b: Buffer, headLen: number, msgLen: number, ts: number): Stream | undefined {
@@ -554,7 +614,7 @@ class SmbAnalyzer implements StreamAnalyzer {
       f.direction = direction
       const spec = {
         proto: 'smb' as const,
-        name: joinPath(f.share, f.path),
+        ...(f.path !== '' ? { name: joinPath(f.share, f.path) } : {}),
         direction,
         senderIsOrig: direction === 'upload',
         context: { share: f.share, path: f.path },

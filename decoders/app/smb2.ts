@@ -32,6 +32,10 @@ export const SMB2_WRITE = 9
 export const SMB2_FLAG_RESPONSE = 0x1
 /** Header flag: async header form (AsyncId instead of Reserved/TreeId). */
 export const SMB2_FLAG_ASYNC = 0x2
+/** Header flag: a compounded command that refers to the previous one's FileId (SMB2_FLAGS_RELATED_OPERATIONS). */
+export const SMB2_FLAG_RELATED = 0x4
+/** The FileId a related compounded command uses for "the file the previous CREATE opened" (§3.2.4.1.4). */
+export const SMB2_RELATED_FILE_ID = 'ffffffffffffffffffffffffffffffff'
 /** STATUS_PENDING: an interim async response, the real one follows. */
 export const STATUS_PENDING = 0x00000103
 /** Share types in TREE_CONNECT responses (§2.2.10). */
