@@ -4,9 +4,12 @@
  * requests (uploads) and READ responses (downloads) into the file pipeline, ordered by file offset. Like
  * Zeek's smb_files, every opened non-pipe file that carries data becomes one FileEvent, closed on CLOSE or at
  * flow end. Messages are not buffered whole: only a bounded head (headers, names) is kept, and WRITE/READ data
- * is streamed. Out-of-order data within a bounded window (ctx.maxBuffer bytes per flow) is reordered; beyond
- * it, the hole is reported as a gap. Not handled: SMB3 encryption (counted `smb.encrypted`), compression,
- * SMB1 AndX chains beyond the first command, named-pipe (IPC$) payloads, DFS referrals.
+ * is streamed. Out-of-order data within a bounded window (SMB_REORDER_FACTOR × ctx.maxBuffer per flow) is put
+ * back in order; beyond it, the hole is reported as a gap. Related compounded READ/CLOSE (FileId all 0xFF after
+ * a CREATE) follow the CREATE's FileId; a CLOSE sent while READs are unanswered takes effect at its response; a
+ * handle whose CREATE was not seen (capture started mid-session) is tracked without a name when its tree is a
+ * known disk share. Not handled: SMB3 encryption (counted `smb.encrypted`), compression, SMB1 AndX chains
+ * beyond the first command, named-pipe (IPC$) payloads, DFS referrals.
  */
 import {
   decodeSmb1CloseRequest,
