@@ -159,12 +159,14 @@ export class HttpAnalyzer implements StreamAnalyzer {
 
   /** Collects bytes of a line or head across segments in the direction's carry buffer (bounded by `cap`). */
   private stash(sd: Side, buf: Buffer, off: number, end: number, cap: number): number {
-    if (sd.carry === undefined || sd.carry.length < cap) {
-      const nb = Buffer.allocUnsafe(cap)
+    const n = Math.min(cap - sd.carryLen, end - off)
+    const want = sd.carryLen + n
+    if (sd.carry === undefined || sd.carry.length < want) {
+      // Grow geometrically up to the cap: most heads that span segments are a few hundred bytes.
+      const nb = Buffer.allocUnsafe(Math.min(cap, Math.max(want, 512, (sd.carry?.length ?? 0) * 2)))
       if (sd.carry !== undefined) sd.carry.copy(nb, 0, 0, sd.carryLen)
       sd.carry = nb
     }
-    const n = Math.min(cap - sd.carryLen, end - off)
     buf.copy(sd.carry, sd.carryLen, off, off + n)
     sd.carryLen += n
     return n

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import fc from 'fast-check'
 import { newPacketView } from '../../decoders/packet-view.js'
 import { Counters } from '../counters.js'
 import type { AppProtoEvent, HttpEvent, SensorEvent } from '../events.js'
 import type { Flow } from '../flow.js'
+import { DNS_TCP_SPEC } from './dns.js'
 import { HTTP_SPEC } from './http.js'
 import { AppLayer, MAX_WEIRDS_PER_FLOW } from './manager.js'
+import { TLS_SPEC } from './tls.js'
 import type { AnalyzerSpec, AppContext, Dir } from './types.js'
 
 const SYN = 0x02
@@ -265,4 +268,43 @@ test('out-of-order data beyond the budget becomes a counted gap; files left open
   assert.equal(file.missing_bytes, 500)
   assert.equal(file.bytes, 2 + 2000)
   assert.equal(file.sha256, undefined)
+})
+
+test('property: random segments, flags and payloads on analysed flows never throw and stay within the budget', () => {
+  const specs = [HTTP_SPEC, TLS_SPEC, DNS_TCP_SPEC]
+  fc.assert(
+    fc.property(
+      fc.constantFrom(80, 443, 53, 8080),
+      fc.array(
+        fc.record({
+          fromOrig: fc.boolean(),
+          seq: fc.nat(6000),
+          flags: fc.constantFrom(ACK, ACK, ACK, SYN, FIN | ACK, 0x04),
+          data: fc.oneof(
+            fc.uint8Array({ maxLength: 1500 }),
+            fc.constantFrom(
+              Buffer.from('GET /a.exe HTTP/1.1\r\nHost: x\r\n\r\n'),
+              Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nMZabc\r\n'),
+              Buffer.from('160301020001', 'hex'),
+            ),
+          ),
+        }),
+        { maxLength: 60 },
+      ),
+      (port, pkts) => {
+        const { app, events } = setup(specs, 8192)
+        const f = mkFlow('tcp', '10.0.0.1', 40000, '192.0.2.9', port)
+        app.onFlowStart(f, 1)
+        for (const p of pkts) {
+          pkt(app, f, p.fromOrig, p.seq, p.flags, Buffer.from(p.data))
+          const st = f.app as { reasm?: { heldBytes: number }[] } | undefined
+          for (const r of st?.reasm ?? []) assert.ok(r.heldBytes <= 8192 / 4)
+        }
+        app.onFlowEnd(f, 2)
+        for (const e of events) assert.equal(e.source, 'test')
+        assert.equal(f.app, undefined)
+      },
+    ),
+    { numRuns: 300 },
+  )
 })

@@ -47,6 +47,15 @@ export interface AppLayerOptions {
   readonly maxExpected?: number
 }
 
+/**
+ * Optional, duck-typed extension of StreamAnalyzer/DatagramAnalyzer: an analyzer that has read all it wants
+ * (TLS after the hellos) returns true from `finished()`; the manager then stops reassembling and delivering
+ * for the flow. `onEnd` is still called when the flow ends.
+ */
+export interface MaybeFinished {
+  finished?(): boolean
+}
+
 /** Bytes of a direction's first payload kept while probes answer 'need-more'. */
 export const PROBE_PREFIX_MAX = 512
 /** Weirds after which an analyzer is switched off for the flow. */
@@ -80,6 +89,8 @@ class FlowApp implements AppContext {
   openFiles: FileTransfer[] = []
   ts = 0
   payload = false
+  /** Directions not followed (probed, nothing attached): their reassembler restarts if an analyzer attaches. */
+  idle: [boolean, boolean] = [false, false]
 
   constructor(
     readonly m: AppLayer,
@@ -230,6 +241,11 @@ export class AppLayer {
     }
     st.ts = pv.ts
     const dir: Dir = fromOrig ? 0 : 1
+    if (st.probe[dir] === Probe.Done && st.stream === undefined && st.datagram === undefined) {
+      // This direction was probed and nothing is attached: no one reads it, so it is not reassembled.
+      st.idle[dir] = true
+      return
+    }
     if (proto === 'udp') {
       if (pv.isFragment && pv.fragOffset > 0) return
       this.payloadIn(st, dir, buf, pv.payloadOff, pv.payloadEnd, pv.ts)
@@ -390,6 +406,12 @@ export class AppLayer {
       return
     }
     st.spec = spec
+    for (const d of [0, 1] as const) {
+      if (!st.idle[d]) continue
+      // Bytes of this direction went by unread: restart its sequence tracking at the next segment.
+      st.idle[d] = false
+      st.reasm?.[d].resync()
+    }
     if (spec.transport === 'tcp' && 'onData' in a) st.stream = a
     else if ('onDatagram' in a) st.datagram = a
     else if ('onData' in a) st.stream = a
@@ -399,16 +421,36 @@ export class AppLayer {
   private deliver(st: FlowApp, dir: Dir, buf: Buffer, off: number, end: number, ts: number): void {
     if (st.bypass) return
     const s = st.stream
-    if (s !== undefined) {
-      this.guard(st, () => s.onData(dir, buf, off, end, ts))
-      return
-    }
     const d = st.datagram
-    if (d !== undefined) {
-      this.guard(st, () => d.onDatagram(dir, buf, off, end, ts))
+    if (s === undefined && d === undefined) {
+      if (st.flow.proto === 'udp' && st.probe[dir] === Probe.Done) this.maybeBypass(st)
       return
     }
-    if (st.flow.proto === 'udp' && st.probe[dir] === Probe.Done) this.maybeBypass(st)
+    // No closure here: this runs for every in-order segment of an analysed flow.
+    try {
+      if (s !== undefined) s.onData(dir, buf, off, end, ts)
+      else d?.onDatagram(dir, buf, off, end, ts)
+    } catch {
+      this.disable(st)
+      return
+    }
+    const a = (s ?? d) as MaybeFinished
+    if (a.finished !== undefined && a.finished() && st.probe[0] === Probe.Done && st.probe[1] === Probe.Done) {
+      // The analyzer has read all it wants: stop reassembling this flow (onEnd still comes at flow end).
+      st.bypass = true
+      st.reasm = undefined
+      this.counters?.inc('app_analyzer_finished_total', st.spec?.name ?? 'unknown')
+    }
+  }
+
+  private disable(st: FlowApp): void {
+    this.counters?.inc('app_analyzer_errors_total', st.spec?.name ?? 'unknown')
+    this.counters?.inc('app_analyzer_disabled_total', st.spec?.name ?? 'unknown')
+    try {
+      st.detach(st.ts)
+    } catch {
+      st.bypass = true
+    }
   }
 
   /** Runs analyzer code; a throw (a bug) switches the analyzer off for the flow instead of killing the sensor. */
@@ -416,13 +458,7 @@ export class AppLayer {
     try {
       fn()
     } catch {
-      this.counters?.inc('app_analyzer_errors_total', st.spec?.name ?? 'unknown')
-      this.counters?.inc('app_analyzer_disabled_total', st.spec?.name ?? 'unknown')
-      try {
-        st.detach(st.ts)
-      } catch {
-        st.bypass = true
-      }
+      this.disable(st)
     }
   }
 

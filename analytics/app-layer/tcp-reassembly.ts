@@ -207,6 +207,13 @@ export class TcpReassembler {
     }
   }
 
+  /** Forgets the position and held data: the next segment starts the stream again (mid-stream pickup). */
+  resync(): void {
+    this.started = false
+    this.held = []
+    this.heldBytes = 0
+  }
+
   /** Gives up every hole and delivers all held data (FIN/RST/end of flow). */
   flush(): void {
     while (this.held.length > 0) this.skipToFirstHeld()

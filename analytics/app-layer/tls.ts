@@ -87,15 +87,22 @@ export class TlsAnalyzer implements StreamAnalyzer {
           return
         }
       }
-      s.hs = Buffer.allocUnsafe(this.cap)
+      // Size the buffer from the message's own 24-bit length when it is in view, within the cap.
+      const declared = end - off >= 4 ? 4 + buf.readUIntBE(off + 1, 3) : this.cap
+      s.hs = Buffer.allocUnsafe(Math.min(this.cap, Math.max(64, declared)))
     }
-    const n = Math.min(this.cap - s.hsLen, end - off)
+    if (s.hsLen + (end - off) > s.hs.length && s.hs.length < this.cap) {
+      const nb = Buffer.allocUnsafe(this.cap)
+      s.hs.copy(nb, 0, 0, s.hsLen)
+      s.hs = nb
+    }
+    const n = Math.min(s.hs.length - s.hsLen, end - off)
     buf.copy(s.hs, s.hsLen, off, off + n)
     s.hsLen += n
     const r = decodeTlsHello(s.hs, 0, s.hsLen)
     if (r.ok || r.error.code !== 'tls.truncated') {
       this.hello(dir, s, r.ok ? r.value : undefined, r.ok ? undefined : r.error.code, ts)
-    } else if (s.hsLen >= this.cap) {
+    } else if (s.hsLen >= s.hs.length) {
       this.hello(dir, s, undefined, 'tls.hello_too_long', ts)
     }
   }
@@ -152,6 +159,11 @@ export class TlsAnalyzer implements StreamAnalyzer {
     if (this.client?.sni !== undefined) ev.sni = this.client.sni
     if (v !== undefined) ev.version = tlsVersionName(v)
     this.ctx.emit(ev as unknown as TlsEvent)
+  }
+
+  /** Both directions are past their hellos: nothing more to read (manager.ts MaybeFinished). */
+  finished(): boolean {
+    return this.d[0].done && this.d[1].done
   }
 
   onGap(dir: Dir): void {
