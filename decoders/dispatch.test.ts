@@ -108,7 +108,9 @@ test('walkPacket: addresses, ports, flags, lengths, TTL, fragments and VLANs equ
     const all = SAMPLES.flatMap((file) => frames(file).map((f, k) => ({ file, k, f })))
     assert.ok(all.length > 400)
     assert.equal(all.length, rows.length)
-    all.forEach(({ file, k, f }, row) => check(file, k, f, rows[row] as string[]))
+    all.forEach(({ file, k, f }, row) => {
+      check(file, k, f, rows[row] as string[])
+    })
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
