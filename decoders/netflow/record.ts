@@ -46,6 +46,14 @@ function uptimeDiff(a: number, b: number): number {
 }
 
 /**
+ * A 32-bit uptime wraps every 49.7 days, and exporters replaying old packets (softflowd -r) send uptimes
+ * "before" their init time as wrapped values: take the 2^32 ms alias nearest to the export time.
+ */
+function nearExport(t: number, exportMs: number): number {
+  return t + Math.round((exportMs - t) / TWO_32) * TWO_32
+}
+
+/**
  * Decodes the record at `p`. Returns the offset after it, or -1 when a variable-length field runs past `end`.
  * Flow records are pushed onto `out`; options data records update `st` and push nothing.
  */
@@ -252,8 +260,8 @@ export function decodeDataRecord(
         if (Number.isNaN(startMs) && firstUp >= 0) startMs = exportMs - uptimeDiff(ctx.sysUptimeMs, firstUp)
         if (Number.isNaN(endMs) && lastUp >= 0) endMs = exportMs - uptimeDiff(ctx.sysUptimeMs, lastUp)
       } else {
-        if (Number.isNaN(startMs) && firstUp >= 0) startMs = base + firstUp
-        if (Number.isNaN(endMs) && lastUp >= 0) endMs = base + lastUp
+        if (Number.isNaN(startMs) && firstUp >= 0) startMs = nearExport(base + firstUp, exportMs)
+        if (Number.isNaN(endMs) && lastUp >= 0) endMs = nearExport(base + lastUp, exportMs)
       }
     }
     if (Number.isNaN(startMs)) startMs = Number.isNaN(endMs) ? (Number.isNaN(obsMs) ? exportMs : obsMs) : endMs
