@@ -435,7 +435,7 @@ export class AppLayer {
       return
     }
     const a = (s ?? d) as MaybeFinished
-    if (a.finished !== undefined && a.finished() && st.probe[0] === Probe.Done && st.probe[1] === Probe.Done) {
+    if (a.finished?.() && st.probe[0] === Probe.Done && st.probe[1] === Probe.Done) {
       // The analyzer has read all it wants: stop reassembling this flow (onEnd still comes at flow end).
       st.bypass = true
       st.reasm = undefined
