@@ -777,8 +777,38 @@ export function renderConfigReference(): string {
     }
   }
   walk(SCHEMA, '', 0)
+  lines.push(...SCORE_FACTORS_DOC)
   return `${lines.join('\n').trimEnd()}\n`
 }
+
+/** The score breakdown an alert carries (`score_factors` rows and `reasons`), documented with the config. */
+const SCORE_FACTORS_DOC: readonly string[] = [
+  '## Score factors (`score_factors` in alerts)',
+  '',
+  'Each alert keeps one row per factor: `factor`, `points` (added, or removed when negative) and `value` (what',
+  'was measured); `reasons` repeats every non-zero row as a sentence ending in its points',
+  '(`never-seen destination for this host: +20`). Additive points are weight × 100 × subscore; the modifiers',
+  "then remove a share of the running total, in the order listed. Detections' own reasons come first, unscored.",
+  '',
+  '| Factor | Subscore (0..1) or effect | `value` |',
+  '|---|---|---|',
+  '| `inbound_ratio` | log10(inbound / outbound) / 2: 10:1 → 0.5, 100:1 → 1; 0 when only a total is known (ASA) | the ratio, or `n/a` |',
+  '| `inbound_volume` | 0.5 at `ingress_bytes_threshold`, + 0.5 × log10(bytes / threshold), 1 at 10×; below: 0.5 × bytes / threshold | inbound bytes |',
+  '| `never_seen_host` | 1 never seen by the host, 0.25 first seen under `scoring.recent_days` ago, else 0; 0 while the host is learning | `true`, the first-seen date, or `learning` |',
+  '| `never_seen_site` | 1 when no internal host has seen the destination | `true` or the site first-seen date |',
+  "| `file_type` | highest `file_type_risk_patterns` weight matching the file's type, detail or name | type (detail) |",
+  '| `download_agent` | 1 when the user agent contains a `scoring.download_agents` entry | the user agent |',
+  '| `risky_protocol` | TFTP, FTP, finger 1; plain HTTP 0.5 (confirmed service, else the server port) | protocol |',
+  '| `off_hours` | 1 outside `working_hours` | local time |',
+  '| `prevalence` | removes `prevalence_discount` when at least `common_destination_fraction` of ≥ `prevalence_min_hosts` known hosts used the destination | share of hosts |',
+  '| `direction_confidence` | removes `unreliable_direction_discount` for history `^` or conn_state OTH | why |',
+  '| `sampled` | removes `sampled_discount` for byte counts scaled from sampled flow exports (`details.estimated`) | sampling rate |',
+  '| `allowlisted` | with `allowlist_action: cap`, the points that bring the score down to `allowlist_cap` | list and entry |',
+  '',
+  'Severity follows the final score: critical ≥ 85, high ≥ 65, medium ≥ 40, low ≥ 20, else info. Failed',
+  'connections (S0, REJ, RSTOS0, RSTRH) and flows without payload are never transfers and never make a',
+  'destination known. Byte counts are IP lengths (payload bytes bounded by the IP bytes), never sequence numbers.',
+]
 
 function formatDefault(v: unknown): string {
   if (typeof v === 'string') return v === '' ? '`""` (none)' : `\`${v}\``
