@@ -116,7 +116,11 @@ function unknownKeyCode(key: NextKey): DecodeErrorCode {
   return key.value === IPPROTO_NONE ? 'ip.no_next_header' : 'ip.unknown_protocol'
 }
 
-// Dense lookup for the hot path, built from the table above (not a second table).
+// Dense lookups for the hot path, built from the tables above (not second tables).
+const NETWORK_BY_ETHERTYPE: (IpParser | undefined)[] = Array.from(
+  { length: 65536 },
+  (_, t) => ETHERTYPE_DECODERS.get(t)?.parse,
+)
 const TRANSPORT_BY_PROTO: (TransportParser | undefined)[] = Array.from(
   { length: 256 },
   (_, p) => IPPROTO_DECODERS.get(p)?.parse,
@@ -132,8 +136,10 @@ function resetView(pv: PacketView, linkType: number, capLen: number): void {
   pv.vlan = -1
   pv.vlanInner = -1
   pv.ipVersion = 0
-  pv.src.fill(0)
-  pv.dst.fill(0)
+  const src = pv.src
+  const dst = pv.dst
+  src[0] = src[1] = src[2] = src[3] = 0
+  dst[0] = dst[1] = dst[2] = dst[3] = 0
   pv.ipProto = -1
   pv.ipLen = 0
   pv.ttl = 0
@@ -179,8 +185,8 @@ export function walkPacket(linkType: number, buf: Buffer, off: number, end: numb
     return
   }
   const et = l.etherType
-  const network = ETHERTYPE_DECODERS.get(et)
-  code = network === undefined ? nonIpEtherTypeCode(et) : network.parse(buf, l.payloadOff, l.payloadEnd, pv)
+  const network = NETWORK_BY_ETHERTYPE[et]
+  code = network === undefined ? nonIpEtherTypeCode(et) : network(buf, l.payloadOff, l.payloadEnd, pv)
   if (code !== undefined) {
     pv.stop = code
     return
