@@ -247,6 +247,16 @@ console.log(
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 )
+{
+  // In-process floor: the same messages through SyslogIngest (+ detections) with no sockets, CPU time only.
+  const r = makeReceiver()
+  const c0 = process.cpuUsage()
+  for (const m of msgs) r.ingest.handleMessage(m, 0, m.length, '127.0.0.1', 1.7e9)
+  const c = process.cpuUsage(c0)
+  console.log(
+    `in-process ingest: ${fmt(N / ((c.user + c.system) / 1e6))} msg/s per CPU-second, alerts ${fmt(r.alerts())}`,
+  )
+}
 try {
   await benchOurs('tcp', tcpFile)
   await benchOurs('udp', udpFile)

@@ -45,9 +45,24 @@ export class SyslogFramer {
   /** Feeds the next chunk of the stream. */
   push(chunk: Buffer): void {
     let buf = chunk
-    if (this.pending !== undefined) {
-      buf = Buffer.concat([this.pending, chunk])
+    const p = this.pending
+    if (p !== undefined) {
       this.pending = undefined
+      // Complete the held frame with only the bytes it needs, instead of copying the whole chunk.
+      const need = this.bytesToComplete(p, chunk)
+      if (need > 0 && need < chunk.length) {
+        this.push(Buffer.concat([p, chunk.subarray(0, need)]))
+        if (this.pending !== undefined) {
+          // Not completed after all (cannot happen for a computed need); fall back to a plain append.
+          const q: Buffer = this.pending
+          this.pending = undefined
+          buf = Buffer.concat([q, chunk.subarray(need)])
+        } else {
+          buf = chunk.subarray(need)
+        }
+      } else {
+        buf = Buffer.concat([p, chunk])
+      }
     }
     let pos = 0
     const end = buf.length
@@ -137,6 +152,28 @@ export class SyslogFramer {
       }
     }
     this.onFrame(p, 0, p.length)
+  }
+
+  /** Bytes of `chunk` that complete the frame held in `p`, or -1 when unknown (then the chunk is appended). */
+  private bytesToComplete(p: Buffer, chunk: Buffer): number {
+    if (this.discard > 0 || this.skipToLf) return -1
+    const c = p[0] ?? 0
+    if (c >= 49 && c <= 57) {
+      const sp = p.indexOf(32)
+      if (sp < 0 || sp > 10) return -1
+      let len = 0
+      for (let i = 0; i < sp; i++) {
+        const d = p[i] ?? 0
+        if (d < 48 || d > 57) return -1
+        len = len * 10 + d - 48
+      }
+      if (len > this.max) return -1
+      return sp + 1 + len - p.length
+    }
+    const lf = chunk.indexOf(10)
+    const nul = chunk.subarray(0, lf < 0 ? chunk.length : lf).indexOf(0)
+    const stop = nul >= 0 ? nul : lf
+    return stop < 0 ? -1 : stop + 1
   }
 
   private keep(buf: Buffer, pos: number, end: number): void {
