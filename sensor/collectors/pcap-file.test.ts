@@ -6,6 +6,7 @@ import path from 'node:path'
 import { after, test } from 'node:test'
 import { promisify } from 'node:util'
 import { CaptureReader } from '../../decoders/pcap/capture-reader.js'
+import { writePcap } from '../../test/helpers/pcap-writer.js'
 import { capinfosCounts } from '../../test/helpers/wireshark-tools.js'
 import { CaptureFileError, readCaptureStream } from './pcap-file.js'
 
@@ -84,4 +85,18 @@ test('stdin: `tcpdump -r FILE -U -w - |` (pcap) and a pcapng stream', async () =
   assert.deepEqual(b, { packets: counts.get(ng), format: 'pcapng', linkTypes: [1, 276] })
   assert.equal(c.error, 'pcap.truncated_record')
   assert.match(c.message, /^stdin: truncated record/)
+})
+
+test('an AbortSignal stops reading with its reason', async () => {
+  const big = path.join(TMP, 'big.pcap')
+  const frame = Buffer.alloc(1000, 0xab)
+  writeFileSync(big, writePcap(Array.from({ length: 4000 }, (_, i) => ({ sec: i, frac: 0, data: frame }))))
+  const ac = new AbortController()
+  const r = counter()
+  await assert.rejects(
+    readCaptureStream(big, r, { signal: ac.signal, onProgress: () => ac.abort(new Error('stop now')) }),
+    /stop now/,
+  )
+  assert.ok(r.packets > 0 && r.packets < 4000)
+  await assert.rejects(readCaptureStream(big, counter(), { signal: AbortSignal.abort(new Error('early')) }), /early/)
 })

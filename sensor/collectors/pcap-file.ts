@@ -57,6 +57,7 @@ export async function readCaptureStream(
   reader: CaptureReader,
   opts: ReadCaptureOptions = {},
 ): Promise<void> {
+  opts.signal?.throwIfAborted()
   let stream: Readable
   let total: number | undefined
   if (input === '-') {
@@ -80,6 +81,9 @@ export async function readCaptureStream(
     stream = createReadStream(input, { highWaterMark: CAPTURE_CHUNK_BYTES })
   }
   const signal = opts.signal
+  // Abort also while waiting for data (a quiet pipe): destroying the stream ends the loop below.
+  const onAbort = () => stream.destroy()
+  signal?.addEventListener('abort', onAbort, { once: true })
   let read = 0
   try {
     try {
@@ -91,9 +95,11 @@ export async function readCaptureStream(
         opts.onProgress?.(read, total)
       }
     } catch (e) {
-      if (e instanceof PcapFormatError || signal?.aborted) throw e
+      if (e instanceof PcapFormatError) throw e
+      if (signal?.aborted) throw signal.reason
       throw ioError(input, 'read', e)
     }
+    if (signal?.aborted) throw signal.reason
     reader.end()
   } catch (e) {
     if (e instanceof PcapFormatError) {
@@ -101,6 +107,7 @@ export async function readCaptureStream(
     }
     throw e
   } finally {
+    signal?.removeEventListener('abort', onAbort)
     if (input !== '-') stream.destroy()
   }
 }

@@ -16,7 +16,7 @@ export interface SyslogTcpOptions {
   readonly host: string
   readonly port: number
   readonly ingest: SyslogIngest
-  /** Counters for connection and framing events (optional). */
+  /** Counters for connection and framing events (default: the ingest's counters). */
   readonly counters?: Counters
   /** Largest frame, bytes (default 65536). */
   readonly maxFrameBytes?: number
@@ -29,7 +29,7 @@ export interface SyslogTcpOptions {
 /** Starts a TCP syslog listener; resolves once listening. */
 export function startSyslogTcp(opts: SyslogTcpOptions): Promise<SyslogListener> {
   const sockets = new Set<Socket>()
-  const c = opts.counters
+  const c = opts.counters ?? opts.ingest.counters
   const idleMs = (opts.idleTimeoutS ?? 300) * 1000
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (sock) => {
     sockets.add(sock)

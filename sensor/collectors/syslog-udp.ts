@@ -13,7 +13,7 @@ export interface SyslogUdpOptions {
   readonly ingest: SyslogIngest
   /** SO_RCVBUF to request, bytes (default 8 MiB; the kernel may cap it). */
   readonly recvBufferSize?: number
-  /** Called with socket errors (already counted by the caller if it wants). */
+  /** Called with socket errors after they are counted (`syslog_errors_total{syslog.socket_error}`). */
   readonly onError?: (err: Error) => void
 }
 
@@ -33,6 +33,7 @@ export function startSyslogUdp(opts: SyslogUdpOptions): Promise<SyslogListener> 
         sock.close()
         return
       }
+      opts.ingest.counters.inc('syslog_errors_total', 'syslog.socket_error')
       opts.onError?.(err)
     })
     sock.on('message', (msg, rinfo) => {
