@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import fc from 'fast-check'
 import type { DetectionContext } from '../analytics/detection.js'
 import chain from '../analytics/detections/chain.js'
 import downloadTool from '../analytics/detections/download-tool.js'
@@ -360,4 +361,38 @@ test('with the download-tool detection in front: its alert and the host event ar
   assert.equal(pieces.length, 1)
   assert.equal(pieces[0]?.detection, 'download-tool')
   assert.ok(a.score > Math.max(70, dtAlerts[0]?.score ?? 0) || a.score === 100)
+})
+
+test('fuzz: random mixes of host events, files and alerts never throw and alert only with two links', () => {
+  const hosts = ['WS01', 'WS02.corp.example', '10.66.0.2']
+  const ev = fc.oneof(
+    fc.record({ k: fc.constant('c' as const), t: fc.integer({ min: 0, max: 7200 }), h: fc.constantFrom(...hosts) }),
+    fc.record({ k: fc.constant('x' as const), t: fc.integer({ min: 0, max: 7200 }), h: fc.constantFrom(...hosts) }),
+    fc.record({ k: fc.constant('b' as const), t: fc.integer({ min: 0, max: 7200 }), h: fc.constantFrom(...hosts) }),
+    fc.record({
+      k: fc.constant('f' as const),
+      t: fc.integer({ min: 0, max: 7200 }),
+      h: fc.constantFrom('10.66.0.2', '10.66.0.3'),
+    }),
+  )
+  fc.assert(
+    fc.property(fc.array(ev, { maxLength: 25 }), (list) => {
+      const events: SensorEvent[] = list
+        .map((e): SensorEvent => {
+          const ip = /^\d/.test(e.h) ? e.h : ''
+          const name = ip === '' ? e.h : 'WSX'
+          if (e.k === 'c') return created(T0 + e.t, name, ip)
+          if (e.k === 'x') return executed(T0 + e.t, name, ip)
+          if (e.k === 'b') return certutil(T0 + e.t, name, ip)
+          return download(T0 + e.t, e.h)
+        })
+        .sort((a, b) => a.ts - b.ts)
+      for (const a of run(events)) {
+        assert.equal(a.detection, 'chain')
+        assert.ok(Number(a.details?.links) >= 2)
+        assert.ok(a.details?.transfer === true || a.details?.download_tool === true)
+      }
+    }),
+    { numRuns: 200 },
+  )
 })

@@ -399,3 +399,27 @@ test('a CLOSE sent while READs are unanswered closes the file after their data; 
   assert.deepEqual(adopted.spec.context, { share: '\\\\fs01\\ADMIN$', path: '' })
   assert.equal(adopted.bytes().toString(), 'MZ')
 })
+
+test('fuzz: structured SMB2 messages with random fields and bodies, in random slices, never throw', () => {
+  const cmdArb = fc.record({
+    dir: fc.constantFrom<0 | 1>(0, 1),
+    cmd: fc.constantFrom(3, 5, 6, 8, 9, 0, 1, 16),
+    mid: fc.integer({ min: 0, max: 8 }),
+    related: fc.boolean(),
+    body: fc.uint8Array({ maxLength: 160 }),
+    cut: fc.integer({ min: 1, max: 64 }),
+  })
+  fc.assert(
+    fc.property(fc.array(cmdArb, { maxLength: 30 }), fc.integer({ min: 64, max: 4096 }), (cmds, maxBuffer) => {
+      const ctx = fakeAppContext(undefined, maxBuffer)
+      const a = SMB_ANALYZER.create(ctx) as StreamAnalyzer
+      for (const c of cmds) {
+        const m = nbss(smb2(c.cmd, { mid: c.mid, resp: c.dir === 1, related: c.related }, Buffer.from(c.body)))
+        for (let i = 0; i < m.length; i += c.cut) a.onData(c.dir, m, i, Math.min(m.length, i + c.cut), 1)
+      }
+      a.onEnd?.(2)
+      for (const f of ctx.files) assert.ok(f.closed)
+    }),
+    { numRuns: 300 },
+  )
+})

@@ -302,7 +302,6 @@ class LateralTransfer {
         host: h.host,
         technique: 'T1570',
         tactic: 'lateral-movement',
-        file: { name: path, direction: 'upload', bytes: 0, type: 'unknown' },
         details: { receiver: h.host, path, ...(share !== undefined ? { share } : {}) },
         suppress_for: this.p.suppress_for_s,
         ...(h.user !== undefined ? { user: h.user } : {}),
