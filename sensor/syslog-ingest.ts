@@ -66,6 +66,11 @@ export class SyslogIngest {
     this.parseOpts = po
   }
 
+  /** The counters this ingest writes to (collectors count framing and connection events there too). */
+  get counters(): Counters {
+    return this.opts.counters
+  }
+
   /** Handles one message in `bytes[off, end)` from `peer` (address text, or undefined for files). */
   handleMessage(bytes: Buffer, off: number, end: number, peer: string | undefined, receivedTs: number): void {
     const c = this.opts.counters
