@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
+import fc from 'fast-check'
 import { DEFAULT_INTERNAL_CIDRS } from '../analytics/net/address-set.js'
 import {
   ConfigError,
@@ -135,4 +136,40 @@ test('docs/config.md is the rendered schema and lists every key', () => {
   }
   walk(DEFAULT_CONFIG, '')
   for (const k of keys) assert.ok(doc.includes(`| \`${k}\` |`), `docs/config.md lists ${k}`)
+})
+
+test('any parsed input either validates or throws a ConfigError (never another error)', () => {
+  const keys = [
+    'internal',
+    'flow_table',
+    'scoring',
+    'working_hours',
+    'detections',
+    'netflow',
+    'baseline',
+    'time_window',
+    'x',
+  ]
+  const value = fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.dictionary(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 3 })),
+  )
+  fc.assert(
+    fc.property(fc.dictionary(fc.constantFrom(...keys), value), (raw) => {
+      try {
+        validateConfig(raw)
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e
+        assert.match(e.message, /^Config key .+: .+\.$/s)
+      }
+    }),
+    { numRuns: 300, seed: 1105 },
+  )
+  for (const text of ['', '~', '[', ': :', '"\\u0000"', 'a: !!binary AAAA', 'a: &x [*x]']) {
+    try {
+      validateConfig(parseConfigText(text, 'fuzz.yaml'))
+    } catch (e) {
+      assert.ok(e instanceof ConfigError, `${JSON.stringify(text)}: ${e}`)
+    }
+  }
 })
