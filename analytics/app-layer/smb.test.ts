@@ -423,3 +423,17 @@ test('fuzz: structured SMB2 messages with random fields and bodies, in random sl
     { numRuns: 300 },
   )
 })
+
+test('own Samba capture: a text file to an ordinary share is a file but not a lateral transfer', () => {
+  const file = path.join(import.meta.dirname, '../../pcaps/smb/smb2_put_text_share.pcap')
+  const truth = tsharkView(file, 445, 'smb').objects.get('\\notes.txt')
+  assert.ok(truth)
+  const r = runAppLayer(file, { analyzers: [SMB_ANALYZER], detections: [lateral] })
+  const files = r.of('file')
+  assert.equal(files.length, 1)
+  assert.equal(files[0]?.name, '\\\\10.66.1.9\\share\\notes.txt')
+  assert.equal(files[0]?.bytes, truth.size)
+  assert.equal(files[0]?.sha256, truth.sha256)
+  assert.equal(files[0]?.type, 'text')
+  assert.deepEqual(r.alerts, [])
+})

@@ -68,6 +68,10 @@ rec() { # rec NAME SMBCLIENT-ARGS...: one capture of one smbclient session on th
 cp "$WORK/tool.exe" "$WORK/c/tool.exe"; chmod 644 "$WORK/c/tool.exe"
 rec smb2_put_admin_share //10.66.1.9/ADMIN\$ -c "put $WORK/tool.exe tool.exe"
 rec smb2_get_c_share //10.66.1.9/C\$ -c "get tool.exe $WORK/got.exe"
+# A document (not a tool) written to an ordinary share: the negative case for lateral-transfer.
+printf 'Quarterly notes.\nNothing executable here.\n' >"$WORK/notes.txt"
+rec smb2_put_text_share //10.66.1.9/share -c "put $WORK/notes.txt notes.txt"
+cmp "$WORK/notes.txt" "$WORK/share/notes.txt"
 cmp "$WORK/tool.exe" "$WORK/admin/tool.exe"
 cmp "$WORK/tool.exe" "$WORK/got.exe"
 sha256sum "$WORK/tool.exe"
