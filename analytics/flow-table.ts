@@ -130,10 +130,15 @@ const L_LOWER = 9
 /** One live flow: the Flow contract plus the table's own bookkeeping. */
 export class FlowState implements Flow, EndpointStates {
   // Field order is memory layout: the fields every packet touches come first (fewer cache lines).
-  /** @internal canonical tuple (lo endpoint a*, hi endpoint b*), IP version and cache key. */
+  /**
+   * @internal canonical tuple: lo endpoint a*, hi endpoint b*. The first address word is kept as two
+   * 16-bit halves so the fields stay small integers (V8 boxes larger numbers held in object fields).
+   */
   readonly ipVersion: 4 | 6
-  readonly a0: number
-  readonly b0: number
+  readonly a0h: number
+  readonly a0l: number
+  readonly b0h: number
+  readonly b0l: number
   readonly aPort: number
   readonly bPort: number
   readonly ipProto: number
@@ -190,13 +195,8 @@ export class FlowState implements Flow, EndpointStates {
   /** @internal endpoint states before their last change (Zeek prev_state). */
   origPrev = TCP_INACTIVE
   respPrev = TCP_INACTIVE
-  /** @internal IPv6 words 1-3 of the canonical tuple (0 for IPv4). */
-  readonly a1: number
-  readonly a2: number
-  readonly a3: number
-  readonly b1: number
-  readonly b2: number
-  readonly b3: number
+  /** @internal IPv6 address words 1-3 of the lo then the hi endpoint; undefined for IPv4. */
+  readonly v6w: Uint32Array | undefined
   /** @internal capture time the flow last entered the closing FIFO. */
   closeQueuedTs = 0
   /** @internal sequence numbers of the last SYN, FIN end and RST per side (Zeek hist_last_*). */
@@ -230,15 +230,12 @@ export class FlowState implements Flow, EndpointStates {
     this.firstTs = ts
     this.lastTs = ts
     this.ipVersion = version
-    this.a0 = t.a0
-    this.a1 = t.a1
-    this.a2 = t.a2
-    this.a3 = t.a3
+    this.a0h = t.a0 >>> 16
+    this.a0l = t.a0 & 0xffff
+    this.b0h = t.b0 >>> 16
+    this.b0l = t.b0 & 0xffff
+    this.v6w = version === 6 ? Uint32Array.of(t.a1, t.a2, t.a3, t.b1, t.b2, t.b3) : undefined
     this.aPort = t.aPort
-    this.b0 = t.b0
-    this.b1 = t.b1
-    this.b2 = t.b2
-    this.b3 = t.b3
     this.bPort = t.bPort
     this.key = key
     this.origIsLo = origIsLo
@@ -305,10 +302,15 @@ export class FlowState implements Flow, EndpointStates {
 
   private endpointText(lo: boolean): string {
     const w = TEXT_WORDS
-    w[0] = lo ? this.a0 : this.b0
-    w[1] = lo ? this.a1 : this.b1
-    w[2] = lo ? this.a2 : this.b2
-    w[3] = lo ? this.a3 : this.b3
+    w.fill(0)
+    w[0] = lo ? (this.a0h << 16) | this.a0l : (this.b0h << 16) | this.b0l
+    const v6 = this.v6w
+    if (v6 !== undefined) {
+      const o = lo ? 0 : 3
+      w[1] = v6[o] ?? 0
+      w[2] = v6[o + 1] ?? 0
+      w[3] = v6[o + 2] ?? 0
+    }
     return addressText(w, this.ipVersion)
   }
 }
@@ -867,34 +869,35 @@ function fragmentKey(pv: PacketView): string {
 }
 
 function copyTuple(t: TupleScratch, f: FlowState): void {
-  t.a0 = f.a0
-  t.a1 = f.a1
-  t.a2 = f.a2
-  t.a3 = f.a3
+  t.a0 = ((f.a0h << 16) | f.a0l) >>> 0
+  t.b0 = ((f.b0h << 16) | f.b0l) >>> 0
+  const v6 = f.v6w
+  t.a1 = v6?.[0] ?? 0
+  t.a2 = v6?.[1] ?? 0
+  t.a3 = v6?.[2] ?? 0
+  t.b1 = v6?.[3] ?? 0
+  t.b2 = v6?.[4] ?? 0
+  t.b3 = v6?.[5] ?? 0
   t.aPort = f.aPort
-  t.b0 = f.b0
-  t.b1 = f.b1
-  t.b2 = f.b2
-  t.b3 = f.b3
   t.bPort = f.bPort
 }
 
 function sameTuple(f: FlowState, t: TupleScratch, version: number, ipProto: number, vlan: number): boolean {
-  return (
-    f.a0 === t.a0 &&
-    f.b0 === t.b0 &&
-    f.aPort === t.aPort &&
-    f.bPort === t.bPort &&
-    f.ipProto === ipProto &&
-    f.vlan === vlan &&
-    f.ipVersion === version &&
-    f.a1 === t.a1 &&
-    f.a2 === t.a2 &&
-    f.a3 === t.a3 &&
-    f.b1 === t.b1 &&
-    f.b2 === t.b2 &&
-    f.b3 === t.b3
+  if (
+    f.a0l !== (t.a0 & 0xffff) ||
+    f.b0l !== (t.b0 & 0xffff) ||
+    f.a0h !== t.a0 >>> 16 ||
+    f.b0h !== t.b0 >>> 16 ||
+    f.aPort !== t.aPort ||
+    f.bPort !== t.bPort ||
+    f.ipProto !== ipProto ||
+    f.vlan !== vlan ||
+    f.ipVersion !== version
   )
+    return false
+  const v6 = f.v6w
+  if (v6 === undefined) return true
+  return v6[0] === t.a1 && v6[1] === t.a2 && v6[2] === t.a3 && v6[3] === t.b1 && v6[4] === t.b2 && v6[5] === t.b3
 }
 
 /** 1 when the packet's source is the flow's lower endpoint, 2 when it is the higher one, 0 when not this flow. */
@@ -908,40 +911,23 @@ function matchTuple(
   dPort: number,
 ): number {
   if (f.ipProto !== ipProto || f.vlan !== vlan || f.ipVersion !== version) return 0
+  const s0 = pv.src[0] ?? 0
+  const d0 = pv.dst[0] ?? 0
+  const sh = s0 >>> 16
+  const sl = s0 & 0xffff
+  const dh = d0 >>> 16
+  const dl = d0 & 0xffff
+  let m = 0
+  if (sl === f.a0l && dl === f.b0l && sh === f.a0h && dh === f.b0h && sPort === f.aPort && dPort === f.bPort) m = 1
+  else if (sl === f.b0l && dl === f.a0l && sh === f.b0h && dh === f.a0h && sPort === f.bPort && dPort === f.aPort) m = 2
+  else return 0
+  const v6 = f.v6w
+  if (v6 === undefined) return m
   const s = pv.src
   const d = pv.dst
-  if (version === 4) {
-    const s0 = s[0]
-    const d0 = d[0]
-    if (s0 === f.a0 && d0 === f.b0 && sPort === f.aPort && dPort === f.bPort) return 1
-    if (s0 === f.b0 && d0 === f.a0 && sPort === f.bPort && dPort === f.aPort) return 2
-    return 0
-  }
-  if (
-    sPort === f.aPort &&
-    dPort === f.bPort &&
-    s[0] === f.a0 &&
-    s[1] === f.a1 &&
-    s[2] === f.a2 &&
-    s[3] === f.a3 &&
-    d[0] === f.b0 &&
-    d[1] === f.b1 &&
-    d[2] === f.b2 &&
-    d[3] === f.b3
-  )
-    return 1
-  if (
-    sPort === f.bPort &&
-    dPort === f.aPort &&
-    s[0] === f.b0 &&
-    s[1] === f.b1 &&
-    s[2] === f.b2 &&
-    s[3] === f.b3 &&
-    d[0] === f.a0 &&
-    d[1] === f.a1 &&
-    d[2] === f.a2 &&
-    d[3] === f.a3
-  )
-    return 2
+  const lo = m === 1 ? s : d
+  const hi = m === 1 ? d : s
+  if (lo[1] === v6[0] && lo[2] === v6[1] && lo[3] === v6[2] && hi[1] === v6[3] && hi[2] === v6[4] && hi[3] === v6[5])
+    return m
   return 0
 }
