@@ -119,7 +119,7 @@ function judge(ev: AppProtoEvent, p: ProtocolPortMismatchParams, ctx: DetectionC
     }
   } else {
     const known = registered.filter((r) => IDENTIFIABLE.has(r))
-    if (known.length === 0 || !bothSides) return undefined
+    if (known.length === 0) return undefined
     score = 25
     if (known.includes('dns')) score += 10
     reasons.push(
