@@ -36,6 +36,8 @@ test('the external side is the destination whichever side initiated', () => {
   assert.ok(b.lookup('10.66.0.2', '198.51.100.80').hostFirstSeen !== undefined)
   assert.equal(b.observeFlow(makeFlow({ resp_h: '10.1.1.1' })), false, 'internal to internal is not a destination')
   assert.equal(b.observeFlow(makeFlow({ orig_h: '203.0.113.1' })), false, 'external to external neither')
+  assert.equal(b.observeFlow(makeFlow({ resp_h: '239.255.255.250', resp_p: 1900, proto: 'udp' })), false, 'multicast')
+  assert.equal(b.observeFlow(makeFlow({ resp_h: '255.255.255.255', resp_p: 67, proto: 'udp' })), false, 'broadcast')
   assert.equal(b.stats.destinations, 1)
   assert.ok(b.host('10.1.1.1'), 'but the internal host is observed')
 })

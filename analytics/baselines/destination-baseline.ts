@@ -11,7 +11,7 @@
  */
 import { LRUCache } from 'lru-cache'
 import type { FlowRecord } from '../events.js'
-import { type AddressSet, parseIpv4, parseIpv6 } from '../net/address-set.js'
+import { AddressSet, parseIpv4, parseIpv6 } from '../net/address-set.js'
 
 /** Tunables of the baseline (config `baseline`). */
 export interface BaselineOptions {
@@ -36,6 +36,14 @@ export const BASELINE_DEFAULT_OPTIONS: BaselineOptions = {
   maxDestinations: 1_000_000,
   maxHosts: 200_000,
   maxNamesPerDestination: 4,
+}
+
+/** Multicast, broadcast and unspecified addresses are never destinations (SSDP, mDNS, DHCP noise). */
+const NON_UNICAST = new AddressSet(['224.0.0.0/4', '255.255.255.255/32', '0.0.0.0/32', 'ff00::/8', '::/128'])
+
+/** True for a multicast, broadcast or unspecified address. */
+export function isNonUnicast(ip: string): boolean {
+  return NON_UNICAST.has(ip)
 }
 
 /** Names learned for addresses not yet in the baseline (DNS answers usually come first). */
@@ -196,6 +204,10 @@ export class DestinationBaseline {
     if (!origIn && !respIn) return false
     const host = origIn ? rec.orig_h : rec.resp_h
     const dest = origIn ? rec.resp_h : rec.orig_h
+    if (isNonUnicast(dest)) {
+      this.touchHost(host, rec.ts, ts)
+      return false
+    }
     this.observe(host, dest, rec.ts, ts, bytes)
     if (rec.server_name) this.observeName(dest, rec.server_name, rec.ts)
     return true

@@ -8,6 +8,7 @@
  * `*_bytes`), never from sequence-number arithmetic (zeek#3313). Not handled here: protocol/port mismatch
  * and file magic themselves (other detections raise those; the scorer only weighs their results).
  */
+import { isNonUnicast } from '../baselines/destination-baseline.js'
 import type { FileType, FlowRecord } from '../events.js'
 import type { AddressSet } from '../net/address-set.js'
 import type { WorkingHours, WorkingHoursConfig } from './working-hours.js'
@@ -133,6 +134,7 @@ export function flowSides(rec: FlowRecord, internal: AddressSet): FlowSides | un
   const origIn = internal.has(rec.orig_h)
   const respIn = internal.has(rec.resp_h)
   if (origIn === respIn) return undefined
+  if (isNonUnicast(origIn ? rec.resp_h : rec.orig_h)) return undefined
   const o = sideBytes(rec, true)
   const r = sideBytes(rec, false)
   if (isUndirected(rec)) {
