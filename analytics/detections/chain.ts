@@ -505,7 +505,8 @@ class Chain {
       d &&
       ((c.path !== undefined && d.path !== undefined && c.path !== d.path) || d.ts < c.ts - this.p.clock_skew_s)
     ) {
-      chosen.delete(trigger.link === 'execution' ? 'file_create' : 'execution')
+      // The created file is tied to the transfer by name and time; a run of another path is not its execution.
+      chosen.delete('execution')
     }
     // Keep the span within the window: drop the piece farthest from the trigger until it fits.
     for (;;) {

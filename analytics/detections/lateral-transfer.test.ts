@@ -7,6 +7,7 @@ import { SMB_ANALYZER } from '../app-layer/smb.js'
 import type { DetectionContext } from '../detection.js'
 import type { AlertEvent, FileEvent, HostEvent, SensorEvent } from '../events.js'
 import { AddressSet, DEFAULT_INTERNAL_CIDRS } from '../net/address-set.js'
+import { DETECTIONS } from './index.js'
 import lateral from './lateral-transfer.js'
 
 const CORPUS = path.resolve(import.meta.dirname, '../../../shared/corpus')
@@ -242,4 +243,23 @@ test('a partial SMB read of an executable (under half the file) is not a transfe
   })
   assert.deepEqual(run([read]), [])
   assert.equal(run([{ ...read, bytes: 804352, complete: true }]).length, 1)
+})
+
+test('metadata is complete, registered, deterministic and does not mutate its input', () => {
+  assert.equal(lateral.id, 'lateral-transfer')
+  assert.equal(lateral.technique, 'T1570')
+  assert.ok(lateral.tags.includes('attack.t1570'))
+  assert.ok(lateral.references.some((r) => r.endsWith('DET0183')))
+  assert.ok(lateral.falsePositives.length > 0)
+  assert.ok(DETECTIONS.some((d) => d.id === 'lateral-transfer'))
+  const events: SensorEvent[] = [
+    fileEvent({ ts: 1, orig_h: '10.66.0.2', resp_h: '198.51.100.80' }),
+    fileEvent({ ts: 2, orig_h: '10.66.0.2', resp_h: '10.66.1.9', sender_is_orig: true, direction: 'upload' }),
+  ]
+  const before = JSON.stringify(events)
+  const a = run(events)
+  const b = run(events)
+  assert.equal(JSON.stringify(events), before)
+  assert.deepEqual(a, b)
+  assert.equal(a.length, 1)
 })
