@@ -297,7 +297,10 @@ test('kill -9 during a save leaves a loadable baseline with the last committed d
   })
   assert.equal(await exited, 'SIGKILL')
   assert.ok(out.includes('committed 1') && !out.includes('committed 2'), out)
-  assert.ok(existsSync(path.join(dir, `${BASELINE_FILE}-wal`)), 'the killed save had written to the WAL')
+  assert.ok(
+    existsSync(path.join(dir, `${BASELINE_FILE}-wal`)),
+    'the killed process left its WAL behind; opening recovers from it',
+  )
   const { baseline, store, loaded } = openBaseline(dir, new AddressSet(['10.0.0.0/8']), DEFAULT_CONFIG.baseline)
   assert.equal(store.integrity(), 'ok')
   assert.equal(loaded.entries, 1000, 'exactly the committed first save')
