@@ -44,6 +44,36 @@ function buildProgram(): Command {
       process.exitCode = await runAnalyze(inputs, opts)
     })
 
+  program
+    .command('listen')
+    .description(
+      'Run live collectors (NetFlow/IPFIX, syslog UDP/TCP, a pcap stream, a capture directory) until SIGINT/SIGTERM.',
+    )
+    .option('--netflow <host:port>', 'receive NetFlow v5/v9/IPFIX on UDP (repeatable)', collect)
+    .option('--ipfix <host:port>', 'receive IPFIX on UDP (same decoder; repeatable)', collect)
+    .option('--syslog-udp <host:port>', 'receive syslog on UDP (repeatable)', collect)
+    .option('--syslog-tcp <host:port>', 'receive syslog on TCP, RFC 6587 framing (repeatable)', collect)
+    .option('--pcap <file|->', 'read a pcap/pcapng stream (- for stdin, e.g. tcpdump -U -w -)')
+    .option('--pcap-dir <dir>', 'process rotated capture files in a directory, each once')
+    .option('--flows <path>', 'write flow records as JSON lines')
+    .option('--alerts <path>', 'write alerts as JSON lines (default: stdout)', '-')
+    .option('--state <dir>', 'directory for persistent state (baseline, templates, capture-directory progress)')
+    .option('--config <file>', 'configuration file (YAML or JSON)')
+    .option('--internal <cidr>', 'an internal network (repeatable)', collect)
+    .option(
+      '--forward <url>',
+      'forward alerts to a SIEM: udp://host:port or tcp://host:port, ?format=rfc5424|cef',
+      collect,
+    )
+    .option('--stats-interval <s>', 'seconds between stats lines on stderr', (v) => Number(v), 60)
+    .option('--stats-port <port>', 'serve Prometheus metrics on 127.0.0.1:PORT', (v) => parsePort(v))
+    .option('--rotate-bytes <n>', 'rotate output files above this size', (v) => Number(v))
+    .option('--rotate-seconds <n>', 'rotate output files older than this', (v) => Number(v))
+    .action(async (opts) => {
+      const { runListen } = await import('./commands/listen.js')
+      process.exitCode = await runListen(opts)
+    })
+
   const baseline = program.command('baseline').description('Learn or show the baseline of destinations already seen.')
   baseline
     .command('learn')

@@ -18,11 +18,12 @@ import { CaptureReader, sniffCaptureFormat } from '../decoders/pcap/capture-read
 import { PcapFormatError } from '../decoders/pcap/pcap-format-error.js'
 import { looksLikeSyslog } from './collectors/syslog-file.js'
 import { InputError } from './errors.js'
+import { EventQueue } from './event-queue.js'
 import { openInput } from './input.js'
 import { NetflowIngest } from './netflow-ingest.js'
 import { Progress } from './progress.js'
 import { AlertSummary } from './sinks/alert-summary.js'
-import { JsonlSink } from './sinks/jsonl-file.js'
+import { JsonlSink, type RotationOptions } from './sinks/jsonl-file.js'
 import type { TemplateStore } from './state/template-store.js'
 import { SyslogIngest } from './syslog-ingest.js'
 import { isoTime } from './text.js'
@@ -49,6 +50,10 @@ export interface PipelineSettings {
   readonly suppressForS?: number
   /** Show a progress line on a terminal. */
   readonly progress?: boolean
+  /** Live mode: events from the NetFlow/syslog collectors pass through a bounded queue of this many events. */
+  readonly queueCapacity?: number
+  /** Rotation of the JSON-lines outputs. */
+  readonly rotation?: RotationOptions
 }
 
 /** An alert as written to JSON lines: ISO time first, no internal `kind`. */
@@ -73,6 +78,8 @@ export class Pipeline {
   readonly syslog: SyslogIngest
   private readonly flowsSink: JsonlSink | undefined
   private readonly alertsSink: JsonlSink | undefined
+  /** The bounded queue in front of the engine for live collectors (listen), if any. */
+  readonly queue: EventQueue | undefined
   flowsWritten = 0
   alertsWritten = 0
   bytesRead = 0
@@ -89,8 +96,8 @@ export class Pipeline {
     const { scoring, extraOutputs } = deps
     this.internal = new AddressSet(s.internal)
     this.summary = new AlertSummary(this.internal)
-    this.flowsSink = s.flowsPath ? new JsonlSink(s.flowsPath) : undefined
-    this.alertsSink = s.alertsPath ? new JsonlSink(s.alertsPath) : undefined
+    this.flowsSink = s.flowsPath ? new JsonlSink(s.flowsPath, s.rotation) : undefined
+    this.alertsSink = s.alertsPath ? new JsonlSink(s.alertsPath, s.rotation) : undefined
     const engineOpts: ConstructorParameters<typeof AnalyticsEngine>[0] = {
       detections: DETECTIONS,
       ctx: { internal: this.internal },
@@ -117,14 +124,18 @@ export class Pipeline {
     }
     this.engine = new AnalyticsEngine(engineOpts)
     const emit = (ev: SensorEvent) => this.engine.ingest(ev)
+    this.queue =
+      s.queueCapacity !== undefined ? new EventQueue('collectors', s.queueCapacity, emit, this.counters) : undefined
+    const queued = this.queue
+    const collectorEmit = queued ? (ev: SensorEvent) => queued.push(ev) : emit
     this.netflow = new NetflowIngest({
-      emit,
+      emit: collectorEmit,
       counters: this.counters,
       source: 'netflow',
       ...(deps.templateStore ? { templateStore: deps.templateStore } : {}),
       ...(s.samplingOverrides ? { samplingOverrides: { ...s.samplingOverrides } } : {}),
     })
-    this.syslog = new SyslogIngest({ emit, counters: this.counters, source: 'syslog' })
+    this.syslog = new SyslogIngest({ emit: collectorEmit, counters: this.counters, source: 'syslog' })
     this.packets = new PacketStage({
       source: 'pcap',
       emit,
@@ -192,7 +203,7 @@ export class Pipeline {
     } catch (e) {
       if (e instanceof PcapFormatError) {
         this.counters.inc('input_errors_total', e.code)
-        throw new InputError(e.code, `${name}: ${e.message}`, { cause: e })
+        throw new InputError(e.code, `${name}: ${e.detail}.`, { cause: e })
       }
       throw e
     }
@@ -234,6 +245,7 @@ export class Pipeline {
   finish(): void {
     if (this.finished) return
     this.finished = true
+    this.queue?.drainAll()
     this.packets.flush('eof')
     this.engine.end()
     this.flowsSink?.close()
