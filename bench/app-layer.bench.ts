@@ -6,7 +6,7 @@
  * blur the comparison), else it is streamed in 1 MiB chunks. The two configurations alternate `repeat` times
  * and the best run of each is reported. Rates are packets per second of this process's CPU time (user +
  * system), not wall time, because the bench machine is shared; best-of is the least noisy figure.
- * Usage: node --import tsx bench/app-layer.bench.ts [capture=bench/data/reader-2000000.pcap] [repeat=3]
+ * Usage: node --import tsx bench/app-layer.bench.ts [capture=bench/data/reader-2000000.pcap] [repeat=3] [maxFlows=1000000]
  */
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import { AppLayer } from '../analytics/app-layer/manager.js'
@@ -23,6 +23,7 @@ import { CaptureReader } from '../decoders/pcap/capture-reader.js'
 
 const FILE = process.argv[2] ?? 'bench/data/reader-2000000.pcap'
 const REPEAT = Number(process.argv[3] ?? 3)
+const MAX_FLOWS = Number(process.argv[4] ?? 1_000_000)
 const MEM = statSync(FILE).size < 512 * 1024 * 1024 ? readFileSync(FILE) : undefined
 
 function run(withApp: boolean): { pps: number; packets: number; events: number; alerts: number } {
@@ -44,6 +45,7 @@ function run(withApp: boolean): { pps: number; packets: number; events: number; 
   const app = withApp ? new AppLayer({ analyzers: ANALYZERS, emit, counters, source: 'bench' }) : undefined
   const table = new FlowTable({
     counters,
+    maxFlows: MAX_FLOWS,
     onStart: (f) => app?.onFlowStart(f, f.firstTs),
     onEnd: (f) => app?.onFlowEnd(f, f.lastTs),
   })

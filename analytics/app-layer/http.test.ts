@@ -66,6 +66,23 @@ test('pipelined keep-alive: two requests, Content-Length and chunked responses, 
   }
 })
 
+test('chunked trailers: a trailer line split before its LF is not taken for the empty line', () => {
+  const ctx = fakeAppContext()
+  const a = new HttpAnalyzer(ctx)
+  feed(a, 0, 'GET /t HTTP/1.1\r\n\r\nGET /u HTTP/1.1\r\n\r\n')
+  feed(a, 1, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nA\r\n0\r\nX')
+  feed(a, 1, '\n\r')
+  feed(a, 1, '\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nB')
+  assert.deepEqual(
+    http(ctx).map((e) => [e.uri, e.response_body_len]),
+    [
+      ['/t', 1],
+      ['/u', 1],
+    ],
+  )
+  assert.deepEqual(ctx.weirds, [])
+})
+
 test('1xx, 204, 304 have no body; a body until close; a POST body is an upload', () => {
   const ctx = fakeAppContext()
   const a = new HttpAnalyzer(ctx)

@@ -65,6 +65,7 @@ class Side {
   file: FileWriter | undefined
   txn: Txn | undefined
   trailerBytes = 0
+  trailerCr = false
   crlfSeen = 0
 }
 
@@ -432,14 +433,17 @@ export class HttpAnalyzer implements StreamAnalyzer {
     while (p < end) {
       const nl = buf.indexOf(10, p)
       if (nl < 0 || nl >= end) {
+        // A lone CR at a segment boundary may still be the start of the empty line.
+        sd.trailerCr = sd.trailerBytes === 0 && end - p === 1 && buf[p] === 13
         sd.trailerBytes += end - p
-        // A lone CR at a segment boundary still belongs to an empty line.
         if (sd.trailerBytes > TRAILER_CAP) this.fatal(dir, sd, 'http.trailer_too_long', ts)
         return end
       }
       const len = nl - p + sd.trailerBytes
+      const cr = nl === p ? sd.trailerCr : buf[p] === 13
       sd.trailerBytes = 0
-      if (len === 0 || (len === 1 && (nl === p ? true : buf[p] === 13))) {
+      sd.trailerCr = false
+      if (len === 0 || (len === 1 && cr)) {
         this.endBody(dir, sd, ts, true)
         return nl + 1
       }

@@ -198,14 +198,16 @@ export class AppLayer {
   /** A new flow: attaches an analyzer when a control channel announced it. */
   onFlowStart(flow: Flow, ts: number): void {
     if (flow.proto !== 'tcp' && flow.proto !== 'udp') return
-    const st = this.state(flow)
-    st.ts = ts
+    if (this.expected.count === 0) return
     if (ts - this.lastExpire >= 1) {
       this.lastExpire = ts
       this.expected.expire(ts)
     }
     const m = this.expected.take(flow.proto, flow.orig_h, flow.orig_p, flow.resp_h, flow.resp_p, ts)
     if (m === undefined) return
+    // Per-flow state is only created for flows that need it (an expectation here, payload in onPacket).
+    const st = this.state(flow)
+    st.ts = ts
     const spec = this.byName.get(m.x.analyzer)
     if (spec === undefined) {
       this.counters?.inc('app_expected_dropped_total', 'unknown_analyzer')
@@ -234,9 +236,8 @@ export class AppLayer {
     if (proto !== 'tcp' && proto !== 'udp') return
     let st = flow.app as FlowApp | undefined
     if (st?.bypass) return
-    const hasPayload = pv.payloadEnd > pv.payloadOff
     if (st === undefined) {
-      if (!hasPayload && proto === 'udp') return
+      if (pv.payloadEnd <= pv.payloadOff && (proto === 'udp' || (pv.tcpFlags & 0x02) === 0)) return
       st = this.state(flow)
     }
     st.ts = pv.ts
@@ -467,9 +468,11 @@ export class AppLayer {
     const st = flow.app
     if (!(st instanceof FlowApp)) return
     st.ts = ts
-    if (!st.bypass && st.reasm !== undefined) {
-      st.reasm[0].flush()
-      st.reasm[1].flush()
+    const r = st.reasm
+    if (!st.bypass && r !== undefined) {
+      // Flushing delivers data, which may finish the analyzer and drop st.reasm: use the local.
+      r[0].flush()
+      if (!st.bypass) r[1].flush()
     }
     for (const dir of [0, 1] as const) {
       if (st.probe[dir] === Probe.Pending && st.prefix[dir] !== undefined && !st.bypass) {
