@@ -263,3 +263,10 @@ test('metadata is complete, registered, deterministic and does not mutate its in
   assert.deepEqual(a, b)
   assert.equal(a.length, 1)
 })
+
+test('allowed_senders (a deployment server) do not alert', () => {
+  const push = fileEvent({ ts: 1, orig_h: '10.66.0.2', resp_h: '10.66.1.9' })
+  assert.equal(run([push]).length, 1)
+  const d = lateral.create({ ...lateral.params, allowed_senders: ['10.66.1.0/24'] }, ctx)
+  assert.equal(d.onEvent(push), undefined)
+})

@@ -16,6 +16,7 @@ import { basenameOf, toolKind, toolKindOfName } from '../correlation/file-names.
 import { normalizeHostName } from '../correlation/host-identity.js'
 import { type DetectionContext, defineDetection, makeAlert } from '../detection.js'
 import type { AlertEvent, Evidence, FileEvent, HostEvent, ScoreFactor, SensorEvent } from '../events.js'
+import { AddressSet } from '../net/address-set.js'
 
 export interface LateralTransferParams {
   /** Seconds an inbound (external → internal) file is remembered for the "came in from outside" factor. */
@@ -36,6 +37,8 @@ export interface LateralTransferParams {
   readonly host_signal_score: number
   /** Seconds during which the same identifier is one alert (applied by the sink). */
   readonly suppress_for_s: number
+  /** Hosts (CIDRs) that distribute software on purpose (SCCM, WSUS, build servers): their transfers do not alert. */
+  readonly allowed_senders: readonly string[]
 }
 
 const ADMIN_SHARE = /\\([a-z]\$|admin\$)(\\|$)/i
@@ -91,6 +94,7 @@ const definition = defineDetection<LateralTransferParams>({
     seen_outside_hash_points: 25,
     host_signal_score: 55,
     suppress_for_s: 3600,
+    allowed_senders: [],
   },
   create(p, ctx) {
     return new LateralTransfer(p, ctx)
@@ -103,11 +107,13 @@ class LateralTransfer {
   private readonly byName: EvidenceWindow<Remembered>
   private readonly byHash: EvidenceWindow<Remembered>
   private lastExpire = Number.NEGATIVE_INFINITY
+  private readonly allowed: AddressSet
 
   constructor(
     private readonly p: LateralTransferParams,
     private readonly ctx: DetectionContext,
   ) {
+    this.allowed = new AddressSet(p.allowed_senders)
     const o = { windowS: p.outside_memory_s, maxPerKey: 4, maxKeys: p.outside_memory_max }
     this.byName = new EvidenceWindow(o)
     this.byHash = new EvidenceWindow(o)
@@ -181,7 +187,7 @@ class LateralTransfer {
       })
       return undefined
     }
-    if (!sIn || !rIn) return undefined
+    if (!sIn || !rIn || this.allowed.has(sender)) return undefined
     const kind = toolKind(f.type, f.name)
     if (kind === undefined) return undefined
     // Explorer and AV read the first pages of executables on shares (icons, version info): not a transfer.
