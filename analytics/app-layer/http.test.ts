@@ -371,3 +371,16 @@ test('corpus: HTTP on odd ports is parsed (dynamic protocol detection)', corpus,
     }
   }
 })
+
+test('corpus: the Windows Update range starting at offset 0 sniffs as CAB, the later ranges do not', corpus, () => {
+  const files = runAppLayer(path.join(CORPUS, 'pcap/benign/zeek_windows_update_cab_ranges.pcap')).of('file')
+  assert.equal(files.length, 5)
+  const first = files.find((f) => String(f.context?.content_range ?? '').startsWith('bytes 0-'))
+  assert.equal(first?.type, 'cab')
+  assert.equal(first?.head_hex.slice(0, 8), '4d534346')
+  assert.equal(
+    files.reduce((n, f) => n + f.bytes, 0),
+    39618,
+  )
+  for (const f of files) if (f !== first) assert.notEqual(f.type, 'cab')
+})
