@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process'
 import dgram from 'node:dgram'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Counters } from '../analytics/counters.js'
@@ -19,6 +19,12 @@ import { startNetflowUdp } from '../sensor/collectors/netflow-udp.js'
 import { NetflowIngest } from '../sensor/netflow-ingest.js'
 
 type Version = 5 | 9 | 10
+
+/**
+ * Our collector runs in this process pinned to CPU 0 (start the bench with `taskset -c 0`); the blaster and
+ * nfcapd share CPU 1, so the figure is "one core" for us and nfcapd gets the same core budget as the sender.
+ */
+const OTHER_CPU = '1'
 
 /** Records per datagram for each version (v5: Cisco's maximum of 30; v9/IPFIX: ~1.4 KB datagrams). */
 const PER_DATAGRAM: Record<Version, number> = { 5: 30, 9: 40, 10: 35 }
@@ -157,7 +163,8 @@ async function blast(job: BlastJob): Promise<number> {
       }
       sent++
     }
-    await new Promise((r) => setImmediate(r))
+    // Sleep rather than spin: the blaster must leave the CPU to the two collectors it measures.
+    await new Promise((r) => setTimeout(r, 1))
   }
   while (inflight > 0) await new Promise((r) => setTimeout(r, 1))
   s.close()
@@ -183,6 +190,27 @@ async function freePort(): Promise<number> {
   const p = s.address().port
   await new Promise<void>((r) => s.close(() => r()))
   return p
+}
+
+/** utime + stime of a process from /proc (clock ticks of 10 ms on Linux). */
+function procCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100
+  } catch {
+    return Number.NaN
+  }
+}
+
+async function effectiveRecvBuffer(): Promise<number> {
+  const s = dgram.createSocket('udp4')
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()))
+  s.setRecvBufferSize(32 * 1024 * 1024)
+  const n = s.getRecvBufferSize()
+  await new Promise<void>((r) => s.close(() => r()))
+  return n
 }
 
 function decodeOnly(v: Version): number {
@@ -214,9 +242,16 @@ async function step(v: Version, rate: number, seconds: number) {
   const col = await startNetflowUdp({ host: '127.0.0.1', port: 0, ingest })
   const dir = mkdtempSync(path.join(tmpdir(), 'nfbench-'))
   const port = await freePort()
-  const nfcapd = spawn('nfcapd', ['-w', dir, '-p', String(port), '-b', '127.0.0.1', '-B', String(32 * 1024 * 1024)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  // Same receive buffer for both: what the kernel gave our socket (capped by net.core.rmem_max, doubled).
+  // nfcapd runs as root and could otherwise force a larger one past rmem_max.
+  const rcvbuf = await effectiveRecvBuffer()
+  const nfcapd = spawn(
+    'taskset',
+    ['-c', OTHER_CPU, 'nfcapd', '-w', dir, '-p', String(port), '-b', '127.0.0.1', '-B', String(rcvbuf / 2)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let out = ''
   const collect = (d: Buffer) => {
     out += d.toString()
@@ -227,10 +262,23 @@ async function step(v: Version, rate: number, seconds: number) {
   await new Promise((r) => setTimeout(r, 300))
   const cpu0 = process.cpuUsage()
   const t0 = Date.now()
-  const job: BlastJob = { version: v, ratePerS: rate, seconds, ports: [col.address.port, port] }
+  const job: BlastJob = {
+    version: v,
+    ratePerS: rate,
+    seconds,
+    ports: process.argv.includes('--only-ours') ? [col.address.port] : [col.address.port, port],
+  }
   const blaster = spawn(
-    process.execPath,
-    [...process.execArgv, new URL(import.meta.url).pathname, '--blast', JSON.stringify(job)],
+    'taskset',
+    [
+      '-c',
+      OTHER_CPU,
+      process.execPath,
+      ...process.execArgv,
+      new URL(import.meta.url).pathname,
+      '--blast',
+      JSON.stringify(job),
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -244,13 +292,14 @@ async function step(v: Version, rate: number, seconds: number) {
   await new Promise((r) => setTimeout(r, 300))
   const wall = (Date.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
+  const theirCpuS = procCpuSeconds(nfcapd.pid)
   nfcapd.kill('SIGTERM')
   await exited
   await col.close()
   rmSync(dir, { recursive: true, force: true })
   const m = /Flows: (\d+)/.exec(out)
   const theirs = m ? Number(m[1]) : Number.NaN
-  return { sent, ours: events, theirs, cpuS: (cpu.user + cpu.system) / 1e6, wall }
+  return { sent, ours: events, theirs, cpuS: (cpu.user + cpu.system) / 1e6, theirCpuS, wall }
 }
 
 async function main(): Promise<void> {
@@ -259,17 +308,31 @@ async function main(): Promise<void> {
   const versions = arg('versions', '5,9,10').split(',').map(Number) as Version[]
   process.stdout.write('decode only (no socket), records/s:\n')
   for (const v of versions) process.stdout.write(`  v${v}: ${Math.round(decodeOnly(v)).toLocaleString('en')}\n`)
-  process.stdout.write('\nloopback, blaster -> our collector and nfcapd (same datagrams):\n')
-  process.stdout.write('version  rate/s      sent        ours        loss%   ours CPU s  nfcapd      loss%\n')
+  process.stdout.write(
+    `\nloopback, blaster -> our collector and nfcapd (same datagrams, ${await effectiveRecvBuffer()} B receive buffers):\n`,
+  )
+  process.stdout.write(
+    'version  rate/s      sent        ours        loss%   CPU s  rec/CPU-s   nfcapd      loss%   CPU s  rec/CPU-s\n',
+  )
   for (const v of versions) {
     for (const rate of rates) {
       const r = await step(v, rate, seconds)
       const lossOurs = (100 * (r.sent - r.ours)) / r.sent
       const lossTheirs = (100 * (r.sent - r.theirs)) / r.sent
-      process.stdout.write(
-        `v${String(v).padEnd(7)} ${String(rate).padEnd(11)} ${String(r.sent).padEnd(11)} ${String(r.ours).padEnd(11)} ` +
-          `${lossOurs.toFixed(2).padEnd(7)} ${r.cpuS.toFixed(2).padEnd(11)} ${String(r.theirs).padEnd(11)} ${lossTheirs.toFixed(2)}\n`,
-      )
+      const cols = [
+        `v${v}`.padEnd(8),
+        String(rate).padEnd(11),
+        String(r.sent).padEnd(11),
+        String(r.ours).padEnd(11),
+        lossOurs.toFixed(2).padEnd(7),
+        r.cpuS.toFixed(2).padEnd(6),
+        String(Math.round(r.ours / r.cpuS)).padEnd(11),
+        String(r.theirs).padEnd(11),
+        lossTheirs.toFixed(2).padEnd(7),
+        r.theirCpuS.toFixed(2).padEnd(6),
+        String(Math.round(r.theirs / r.theirCpuS)),
+      ]
+      process.stdout.write(`${cols.join(' ')}\n`)
     }
   }
 }
