@@ -101,6 +101,9 @@ const H_MULTI = 128
 /** lru-cache mutates the options object it is given; one shared object avoids an allocation per get. */
 const GET_OPTS = {}
 
+/** Low 30 bits of a sequence number: enough to tell a repeated SYN/FIN/RST from a new one. */
+const SEQ30 = 0x3fffffff
+
 function protoName(ipProto: number): Proto {
   if (ipProto === 6) return 'tcp'
   if (ipProto === 17) return 'udp'
@@ -166,9 +169,11 @@ export class FlowState implements Flow, EndpointStates {
   /** TCP flags OR-ed over the originator's / responder's packets. */
   origTcpFlags = 0
   respTcpFlags = 0
-  /** @internal highest sequence end seen per side (-1 until the first segment). */
-  origLastSeq = -1
-  respLastSeq = -1
+  /** @internal highest sequence end seen per side, as 16-bit halves (H is -1 until the first segment). */
+  origSeqH = -1
+  origSeqL = 0
+  respSeqH = -1
+  respSeqL = 0
   /** @internal lru-cache key and the next flow sharing it (hash collision chain). */
   chainNext: FlowState | undefined = undefined
   readonly key: number
@@ -200,6 +205,7 @@ export class FlowState implements Flow, EndpointStates {
   /** @internal capture time the flow last entered the closing FIFO. */
   closeQueuedTs = 0
   /** @internal sequence numbers of the last SYN, FIN end and RST per side (Zeek hist_last_*). */
+  // Compared on their low 30 bits (small integers, no boxing): a false match needs equal low 30 bits.
   origLastSyn = -1
   respLastSyn = -1
   origLastFin = -1
@@ -547,8 +553,10 @@ export class FlowTable {
       f.respState = from.respState
       f.origPrev = from.origPrev
       f.respPrev = from.respPrev
-      f.origLastSeq = from.origLastSeq
-      f.respLastSeq = from.respLastSeq
+      f.origSeqH = from.origSeqH
+      f.origSeqL = from.origSeqL
+      f.respSeqH = from.respSeqH
+      f.respSeqL = from.respSeqL
     }
     const head = this.lru.get(key, GET_OPTS)
     if (head !== undefined) {
@@ -617,13 +625,14 @@ export class FlowTable {
     } else if (bits === 1) {
       if (syn) {
         const seen = ack ? this.hist(f, fromOrig, H_SYNACK, L_H) : this.hist(f, fromOrig, H_SYN, L_S)
+        const s30 = seq & SEQ30
         const lastSyn = fromOrig ? f.origLastSyn : f.respLastSyn
-        if (seen && seq !== lastSyn) f.addHistory((ack ? L_H : L_S) + (fromOrig ? 0 : L_LOWER))
-        if (fromOrig) f.origLastSyn = seq
-        else f.respLastSyn = seq
+        if (seen && s30 !== lastSyn) f.addHistory((ack ? L_H : L_S) + (fromOrig ? 0 : L_LOWER))
+        if (fromOrig) f.origLastSyn = s30
+        else f.respLastSyn = s30
       }
       if (fin) {
-        const end = (seq + len) >>> 0
+        const end = (seq + len) & SEQ30
         const seen = this.hist(f, fromOrig, H_FIN, L_F)
         if (seen && end !== (fromOrig ? f.origLastFin : f.respLastFin)) f.addHistory(fromOrig ? L_F : L_F + L_LOWER)
         if (fromOrig) f.origLastFin = end
@@ -631,9 +640,10 @@ export class FlowTable {
       }
       if (rst) {
         const seen = this.hist(f, fromOrig, H_RST, L_R)
-        if (seen && seq !== (fromOrig ? f.origLastRst : f.respLastRst)) f.addHistory(fromOrig ? L_R : L_R + L_LOWER)
-        if (fromOrig) f.origLastRst = seq
-        else f.respLastRst = seq
+        const s30 = seq & SEQ30
+        if (seen && s30 !== (fromOrig ? f.origLastRst : f.respLastRst)) f.addHistory(fromOrig ? L_R : L_R + L_LOWER)
+        if (fromOrig) f.origLastRst = s30
+        else f.respLastRst = s30
       }
     } else if (len > 0) {
       if ((f.histSeen & (fromOrig ? H_DATA : H_DATA << 8)) === 0) this.hist(f, fromOrig, H_DATA, L_D)
@@ -645,7 +655,8 @@ export class FlowTable {
     const segLen = (rst ? 0 : len) + (syn ? 1 : 0) + (fin ? 1 : 0)
     const segEnd = (seq + segLen) >>> 0
     const state = fromOrig ? f.origState : f.respState
-    let lastSeq = fromOrig ? f.origLastSeq : f.respLastSeq
+    const seqH = fromOrig ? f.origSeqH : f.respSeqH
+    let lastSeq = seqH < 0 ? -1 : ((seqH << 16) | (fromOrig ? f.origSeqL : f.respSeqL)) >>> 0
     if (lastSeq < 0) lastSeq = syn ? segEnd : seq
     const delta = (segEnd - lastSeq) | 0
     if ((syn || rst) && (delta > 1048576 || delta < -1048576)) {
@@ -657,8 +668,13 @@ export class FlowTable {
     } else if (len > 0) {
       this.retransmit(f, fromOrig)
     }
-    if (fromOrig) f.origLastSeq = lastSeq
-    else f.respLastSeq = lastSeq
+    if (fromOrig) {
+      f.origSeqH = lastSeq >>> 16
+      f.origSeqL = lastSeq & 0xffff
+    } else {
+      f.respSeqH = lastSeq >>> 16
+      f.respSeqL = lastSeq & 0xffff
+    }
 
     this.tcpState(f, fromOrig, syn, fin, rst, ack, len)
 

@@ -120,7 +120,8 @@ function fill(pv: PacketView, tr: Traffic, k: number): void {
   pv.dstPort = tr.dport[k] ?? 0
   const len = tr.len[k] ?? 0
   pv.tcpFlags = tr.flags[k] ?? 0
-  pv.seq = k
+  // Large (32-bit) sequence numbers as real TCP has, per direction and advancing.
+  pv.seq = (Math.imul((tr.src[k] ?? 0) ^ (tr.sport[k] ?? 0), 2654435761) + k * 100) >>> 0
   pv.payloadLen = len
   pv.ipLen = len + (proto === 6 ? 40 : 28)
   pv.payloadOff = 54
