@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
+import { promisify } from 'node:util'
 import { fakeAppContext } from '../../test/helpers/fake-app-context.js'
 import { runAppLayer } from '../../test/helpers/run-app-layer.js'
 import { FINGER_SPEC } from './finger.js'
@@ -13,8 +14,8 @@ const PCAPS = path.join(ROOT, 'pcaps/finger')
 const CORPUS = path.resolve(ROOT, '../shared/corpus')
 
 /** Per TCP stream: the client's payload as text and the server's payload byte count, from tshark. */
-function tsharkStreams(file: string, port: number): Map<number, { query: string; replyBytes: number }> {
-  const out = execFileSync(
+async function tsharkStreams(file: string, port: number): Promise<Map<number, { query: string; replyBytes: number }>> {
+  const { stdout: out } = await promisify(execFile)(
     'tshark',
     [
       '-r',
@@ -32,7 +33,7 @@ function tsharkStreams(file: string, port: number): Map<number, { query: string;
       '-e',
       'tcp.payload',
     ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    { encoding: 'utf8' },
   )
   const m = new Map<number, { query: string; replyBytes: number }>()
   for (const line of out.split('\n')) {
@@ -46,14 +47,18 @@ function tsharkStreams(file: string, port: number): Map<number, { query: string;
   return m
 }
 
-for (const [name, port] of [
+const CAPTURES = [
   ['finger-efingerd', 79],
   ['finger-clickfix-script', 79],
   ['finger-port-7979', 7979],
-] as const) {
-  test(`${name}: queries and reply sizes equal tshark's`, () => {
+] as const
+// tshark runs once per capture, concurrently, before the tests use its answers.
+const VIEWS = Promise.all(CAPTURES.map(([n, port]) => tsharkStreams(path.join(PCAPS, `${n}.pcap`), port)))
+
+for (const [i, [name, port]] of CAPTURES.entries()) {
+  test(`${name}: queries and reply sizes equal tshark's`, async () => {
     const file = path.join(PCAPS, `${name}.pcap`)
-    const want = [...tsharkStreams(file, port).values()]
+    const want = [...((await VIEWS)[i] ?? assert.fail('no tshark view')).values()]
     const got = runAppLayer(file).of('finger')
     assert.deepEqual(
       got.map((e) => [e.query, e.reply_bytes]),

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
+import { promisify } from 'node:util'
 import { fakeAppContext } from '../../test/helpers/fake-app-context.js'
 import { runAppLayer } from '../../test/helpers/run-app-layer.js'
 import { FTP_SPEC } from './ftp.js'
@@ -13,8 +14,8 @@ const PCAPS = path.join(ROOT, 'pcaps/ftp')
 const CORPUS = path.resolve(ROOT, '../shared/corpus')
 
 /** tshark's FTP requests (command, arg) and 213 sizes, decoding `port` as FTP. */
-function tsharkCommands(file: string, port = 21): { cmd: string; arg: string }[] {
-  const out = execFileSync(
+async function tsharkCommands(file: string, port = 21): Promise<{ cmd: string; arg: string }[]> {
+  const { stdout: out } = await promisify(execFile)(
     'tshark',
     [
       '-r',
@@ -30,7 +31,7 @@ function tsharkCommands(file: string, port = 21): { cmd: string; arg: string }[]
       '-e',
       'ftp.request.arg',
     ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    { encoding: 'utf8' },
   )
   return out
     .split('\n')
@@ -49,12 +50,15 @@ const CAPTURES: [string, number, { name: string; direction: 'download' | 'upload
   ['ftp-port-2121-retr', 2121, { name: 'tool.elf', direction: 'download', type: 'elf' }],
 ]
 
-for (const [name, port, want] of CAPTURES) {
-  test(`${name}: commands equal tshark's, data channel followed to the file`, () => {
+// tshark runs once per capture, concurrently, before the tests use its answers.
+const VIEWS = Promise.all(CAPTURES.map(([n, port]) => tsharkCommands(path.join(PCAPS, `${n}.pcap`), port)))
+
+for (const [i, [name, , want]] of CAPTURES.entries()) {
+  test(`${name}: commands equal tshark's, data channel followed to the file`, async () => {
     const file = path.join(PCAPS, `${name}.pcap`)
     const r = runAppLayer(file)
     const ev = r.of('ftp')
-    const ts = tsharkCommands(file, port)
+    const ts = (await VIEWS)[i] ?? assert.fail('no tshark view')
     assert.deepEqual(
       ev.map((e) => e.command),
       ts.map((t) => t.cmd),

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
+import { promisify } from 'node:util'
 import { runAppLayer } from '../../test/helpers/run-app-layer.js'
 import type { DetectionContext } from '../detection.js'
 import type { FlowRecord } from '../events.js'
@@ -15,8 +16,8 @@ const ctx: DetectionContext = { internal: new AddressSet(DEFAULT_INTERNAL_CIDRS)
 const run = (f: string) => runAppLayer(f, { detections: [def] }).alerts
 
 /** tshark's RETR/STOR/APPE/STOU requests as [command, argument]. */
-function tsharkTransfers(file: string, port = 21): string[][] {
-  const out = execFileSync(
+async function tsharkTransfers(file: string, port = 21): Promise<string[][]> {
+  const { stdout: out } = await promisify(execFile)(
     'tshark',
     [
       '-r',
@@ -32,7 +33,7 @@ function tsharkTransfers(file: string, port = 21): string[][] {
       '-e',
       'ftp.request.arg',
     ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    { encoding: 'utf8' },
   )
   return out
     .split('\n')
@@ -48,11 +49,14 @@ const CASES: [string, number, string, string][] = [
   ['ftp-port-2121-retr', 2121, 'critical', 'elf'],
 ]
 
-for (const [name, port, severity, type] of CASES) {
-  test(`${name}: one ${severity} alert per transfer, names equal tshark's`, () => {
+// tshark runs once per capture, concurrently, before the tests use its answers.
+const VIEWS = Promise.all(CASES.map(([n, port]) => tsharkTransfers(path.join(ROOT, 'pcaps/ftp', `${n}.pcap`), port)))
+
+for (const [i, [name, , severity, type]] of CASES.entries()) {
+  test(`${name}: one ${severity} alert per transfer, names equal tshark's`, async () => {
     const file = path.join(ROOT, 'pcaps/ftp', `${name}.pcap`)
     const a = run(file)
-    const want = tsharkTransfers(file, port)
+    const want = (await VIEWS)[i] ?? assert.fail('no tshark view')
     assert.deepEqual(
       a.map((x) => [x.details?.command, x.file?.name]),
       want,

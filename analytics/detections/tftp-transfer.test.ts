@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
+import { promisify } from 'node:util'
 import { runAppLayer } from '../../test/helpers/run-app-layer.js'
 import type { DetectionContext } from '../detection.js'
 import type { FlowRecord } from '../events.js'
@@ -15,8 +16,8 @@ const ctx: DetectionContext = { internal: new AddressSet(DEFAULT_INTERNAL_CIDRS)
 const run = (f: string) => runAppLayer(f, { detections: [def] }).alerts
 
 /** tshark: requested file names and distinct DATA block count. */
-function tshark(file: string): { names: string[]; blocks: number } {
-  const out = execFileSync(
+async function tshark(file: string): Promise<{ names: string[]; blocks: number }> {
+  const { stdout: out } = await promisify(execFile)(
     'tshark',
     [
       '-r',
@@ -34,10 +35,7 @@ function tshark(file: string): { names: string[]; blocks: number } {
       '-e',
       'tftp.block',
     ],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
+    { encoding: 'utf8' },
   )
   const names: string[] = []
   const blocks = new Set<string>()
@@ -57,11 +55,14 @@ const CASES: [string, string, 'download' | 'upload' | undefined, string | undefi
   ['tftp-rrq-missing', 'low', undefined, undefined],
 ]
 
-for (const [name, severity, direction, type] of CASES) {
-  test(`${name}: one ${severity} alert whose file name and blocks equal tshark's`, () => {
+// tshark runs once per capture, concurrently, before the tests use its answers.
+const VIEWS = Promise.all(CASES.map(([n]) => tshark(path.join(ROOT, 'pcaps/tftp', `${n}.pcap`))))
+
+for (const [i, [name, severity, direction, type]] of CASES.entries()) {
+  test(`${name}: one ${severity} alert whose file name and blocks equal tshark's`, async () => {
     const file = path.join(ROOT, 'pcaps/tftp', `${name}.pcap`)
     const a = run(file)
-    const t = tshark(file)
+    const t = (await VIEWS)[i] ?? assert.fail('no tshark view')
     assert.equal(a.length, 1)
     assert.equal(a[0]?.severity, severity)
     assert.equal(a[0]?.details?.blocks, t.blocks)
