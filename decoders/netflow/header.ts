@@ -31,11 +31,8 @@ export type NetflowErrorCode =
   | 'netflow.template_too_many_fields'
   | 'netflow.template_cap'
   | 'netflow.template_unknown'
-  | 'netflow.template_expired'
-  | 'netflow.withdrawal_unknown'
   | 'netflow.record_truncated'
   | 'netflow.record_cap'
-  | 'netflow.pending_cap'
 
 /** One unidirectional flow as the exporter described it. Counters are raw (not yet scaled by sampling). */
 export interface FlowFields {

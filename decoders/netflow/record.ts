@@ -26,6 +26,14 @@ const TWO_32 = 4294967296
 
 /** Reads an unsigned big-endian integer of 1..8 bytes (exact up to 2^53). */
 function readUint(buf: Buffer, p: number, len: number): number {
+  switch (len) {
+    case 1:
+      return buf[p] as number
+    case 2:
+      return (((buf[p] as number) << 8) | (buf[p + 1] as number)) >>> 0
+    case 4:
+      return buf.readUInt32BE(p)
+  }
   if (len <= 6) return buf.readUIntBE(p, len)
   // 7- and 8-byte counters: high part times 2^32 plus the low 32 bits.
   const hiLen = len - 4
