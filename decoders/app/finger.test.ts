@@ -27,6 +27,8 @@ test('probe rejects other protocols and waits for the line', () => {
   assert.equal(p('USER anonymous\r\n'), 'no')
   assert.equal(p('\x16\x03\x01\x02\x00'), 'no')
   assert.equal(p('julie'), 'need-more')
+  assert.equal(p('PING\r\n'), 'no')
+  assert.equal(p('Admin@host\r\n'), 'yes')
   assert.equal(probeFinger(1, b('x\r\n'), 0, 3), 'no')
   const long = 'a'.repeat(600)
   assert.equal(p(long), 'no')

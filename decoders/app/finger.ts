@@ -41,7 +41,8 @@ function textOk(buf: Buffer, off: number, end: number): boolean {
 /**
  * Cheap look at a client's first payload: a short printable line ending in LF (CRLF), at most 512 bytes, no
  * control characters, not starting like another text protocol's verb with a space-separated argument (an HTTP
- * request line or a `USER x` FTP command is not a finger query: a finger query has at most one space, after /W).
+ * request line or a `USER x` FTP command is not a finger query: a finger query has at most one space, after /W;
+ * a lone all-uppercase word such as Redis' `PING` is a command, not a user).
  */
 export function probeFinger(dir: 0 | 1, buf: Buffer, off: number, end: number): 'yes' | 'no' | 'need-more' {
   if (dir !== 0) return 'no'
@@ -59,6 +60,13 @@ export function probeFinger(dir: 0 | 1, buf: Buffer, off: number, end: number): 
   const verbose = stop - off >= 2 && buf[off] === 0x2f && ((buf[off + 1] ?? 0) | 0x20) === 0x77
   if (spaces > (verbose ? 1 : 0)) return 'no'
   if (!verbose && buf[off] === 0x2f) return 'no'
+  // An all-uppercase word (PING, QUIT, HELP, INFO) is a line protocol's command, not a finger user.
+  let upper = 0
+  for (let i = off; i < stop; i++) {
+    const c = buf[i] ?? 0
+    if (c >= 0x41 && c <= 0x5a) upper++
+  }
+  if (upper >= 2 && upper === stop - off) return 'no'
   return 'yes'
 }
 
