@@ -8,7 +8,49 @@
  */
 import { ipv4Text, ipv6Text } from './addr.js'
 import type { FlowFields } from './header.js'
-import { type ExporterState, Slot, type Template, VARLEN } from './templates.js'
+import { type ExporterState, Slot, type Template, VARLEN as VARLEN_MARKER } from './templates.js'
+
+// Slot numbers as module constants: the hot switch compares against locals, not property reads.
+const {
+  BYTES_DELTA,
+  BYTES_TOTAL,
+  DST_PORT,
+  DST_V4,
+  DST_V6,
+  END_MS,
+  END_NS,
+  END_S,
+  END_US,
+  FIRST_UPTIME,
+  ICMP_TYPE_CODE,
+  INIT_BYTES,
+  INIT_PKTS,
+  IN_IF,
+  LAST_UPTIME,
+  OBS_TIME_MS,
+  OUT_IF,
+  PKTS_DELTA,
+  PKTS_TOTAL,
+  PKT_INTERVAL,
+  PKT_SPACE,
+  PROTOCOL,
+  REV_BYTES,
+  REV_PKTS,
+  SAMPLER_ID,
+  SAMPLER_RANDOM_INTERVAL,
+  SAMPLING_INTERVAL,
+  SKIP,
+  SRC_PORT,
+  SRC_V4,
+  SRC_V6,
+  START_MS,
+  START_NS,
+  START_S,
+  START_US,
+  SYSINIT_MS,
+  TCP_FLAGS,
+} = Slot
+const VARLEN = VARLEN_MARKER
 
 /** Header facts a data record's times are relative to. */
 export interface RecordContext {
@@ -118,112 +160,112 @@ export function decodeDataRecord(
     }
     if (p + len > end) return -1
     const slot = slots[i] as number
-    if (slot !== Slot.SKIP) {
+    if (slot !== SKIP) {
       switch (slot) {
-        case Slot.SRC_V4:
+        case SRC_V4:
           if (len === 4) srcAddr = ipv4Text(buf, p)
           break
-        case Slot.DST_V4:
+        case DST_V4:
           if (len === 4) dstAddr = ipv4Text(buf, p)
           break
-        case Slot.SRC_V6:
+        case SRC_V6:
           if (len === 16) srcAddr = ipv6Text(buf, p)
           break
-        case Slot.DST_V6:
+        case DST_V6:
           if (len === 16) dstAddr = ipv6Text(buf, p)
           break
-        case Slot.START_US:
-        case Slot.START_NS:
+        case START_US:
+        case START_NS:
           if (len === 8) startMs = ntpToMs(buf, p)
           break
-        case Slot.END_US:
-        case Slot.END_NS:
+        case END_US:
+        case END_NS:
           if (len === 8) endMs = ntpToMs(buf, p)
           break
         default:
           if (len > 0 && len <= 8) {
             const v = readUint(buf, p, len)
             switch (slot) {
-              case Slot.SRC_PORT:
+              case SRC_PORT:
                 srcPort = v
                 break
-              case Slot.DST_PORT:
+              case DST_PORT:
                 dstPort = v
                 break
-              case Slot.PROTOCOL:
+              case PROTOCOL:
                 protocol = v
                 break
-              case Slot.BYTES_DELTA:
+              case BYTES_DELTA:
                 bytesDelta = v
                 break
-              case Slot.PKTS_DELTA:
+              case PKTS_DELTA:
                 pktsDelta = v
                 break
-              case Slot.BYTES_TOTAL:
+              case BYTES_TOTAL:
                 bytesTotal = v
                 break
-              case Slot.PKTS_TOTAL:
+              case PKTS_TOTAL:
                 pktsTotal = v
                 break
-              case Slot.INIT_BYTES:
+              case INIT_BYTES:
                 initBytes = v
                 break
-              case Slot.INIT_PKTS:
+              case INIT_PKTS:
                 initPkts = v
                 break
-              case Slot.REV_BYTES:
+              case REV_BYTES:
                 revBytes = v
                 break
-              case Slot.REV_PKTS:
+              case REV_PKTS:
                 revPkts = v
                 break
-              case Slot.TCP_FLAGS:
+              case TCP_FLAGS:
                 tcpFlags = v & 0xff
                 break
-              case Slot.IN_IF:
+              case IN_IF:
                 inIf = v
                 break
-              case Slot.OUT_IF:
+              case OUT_IF:
                 outIf = v
                 break
-              case Slot.FIRST_UPTIME:
+              case FIRST_UPTIME:
                 firstUp = v
                 break
-              case Slot.LAST_UPTIME:
+              case LAST_UPTIME:
                 lastUp = v
                 break
-              case Slot.START_S:
+              case START_S:
                 startMs = v * 1000
                 break
-              case Slot.END_S:
+              case END_S:
                 endMs = v * 1000
                 break
-              case Slot.START_MS:
+              case START_MS:
                 startMs = v
                 break
-              case Slot.END_MS:
+              case END_MS:
                 endMs = v
                 break
-              case Slot.SYSINIT_MS:
+              case SYSINIT_MS:
                 sysInit = v
                 break
-              case Slot.SAMPLING_INTERVAL:
-              case Slot.SAMPLER_RANDOM_INTERVAL:
+              case SAMPLING_INTERVAL:
+              case SAMPLER_RANDOM_INTERVAL:
                 interval = v
                 break
-              case Slot.SAMPLER_ID:
+              case SAMPLER_ID:
                 samplerId = v
                 break
-              case Slot.PKT_INTERVAL:
+              case PKT_INTERVAL:
                 pktInterval = v
                 break
-              case Slot.PKT_SPACE:
+              case PKT_SPACE:
                 pktSpace = v
                 break
-              case Slot.ICMP_TYPE_CODE:
+              case ICMP_TYPE_CODE:
                 icmpTypeCode = v
                 break
-              case Slot.OBS_TIME_MS:
+              case OBS_TIME_MS:
                 obsMs = v
                 break
             }
