@@ -16,6 +16,16 @@ test('SSH on 443 is identified and confirmed from both banners (pcaps/portmismat
   assert.equal(a[0]?.port_proto, 'tls')
 })
 
+test('SMTP from curl to python smtpd is identified and confirmed on 25 and on 8080 (tshark: 220 then EHLO)', () => {
+  for (const port of [25, 8080]) {
+    const a = runAppLayer(path.join(ROOT, `pcaps/portmismatch/smtp-on-${port}.pcap`)).of('app-proto')
+    assert.deepEqual(
+      a.map((e) => [e.resp_p, e.app_proto_ts, e.app_proto_tc, e.confirmed]),
+      [[port, 'smtp', 'smtp', true]],
+    )
+  }
+})
+
 test('corpus: SSH on 80 and sslh SSH+TLS on 443', {
   skip: existsSync(CORPUS) ? false : 'corpus ../shared/corpus not present',
 }, () => {

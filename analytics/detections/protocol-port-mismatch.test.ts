@@ -19,6 +19,7 @@ const CASES: [string, string, string, number, string][] = [
   ['ssh-on-443', 'ssh', 'high', 443, 'tls'],
   ['http-on-53-tcp', 'http', 'medium', 53, 'dns'],
   ['http-on-22', 'http', 'medium', 22, 'ssh'],
+  ['smtp-on-8080', 'smtp', 'medium', 8080, 'http'],
 ]
 
 for (const [name, app, severity, port, registered] of CASES) {
@@ -42,6 +43,10 @@ test('a non-DNS payload on UDP/53 is reported below medium', () => {
   assert.equal(a[0]?.severity, 'low')
   assert.equal(a[0]?.details?.app_proto, '')
   assert.equal(a[0]?.evidence[0]?.first_ts_hex, Buffer.from('hello from the tunnel client, th').toString('hex'))
+})
+
+test('SMTP on its registered port 25 is not a mismatch', () => {
+  assert.deepEqual(run(path.join(ROOT, 'pcaps/portmismatch/smtp-on-25.pcap')), [])
 })
 
 test('benign web (DNS, HTTP on 80, TLS on 443): no mismatch, and no detection at medium or above', () => {

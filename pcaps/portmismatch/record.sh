@@ -5,6 +5,8 @@
 #   http-on-53-tcp:  python3 -m http.server on TCP/53, fetched with curl.
 #   http-on-22:      python3 -m http.server on TCP/22, fetched with curl.
 #   udp-53-not-dns:  a non-DNS datagram (bash /dev/udp) to UDP/53 and a python UDP echo answering it.
+#   smtp-on-8080:    python3 smtpd (DebuggingServer) on TCP/8080, curl smtp:// sends one message: SMTP on an HTTP port.
+#   smtp-on-25:      the same on TCP/25 (registered: no mismatch).
 #   benign-web:      getent (glibc resolver) → DNS on UDP/53 (dns-server.py), curl http://site/ on TCP/80
 #                    (python http.server), curl -k https:// on TCP/443 (python http.server wrapped in ssl).
 set -euo pipefail
@@ -56,6 +58,19 @@ sleep 0.5
 rec udp-53-not-dns udp
 ip netns exec "$C" bash -c 'exec 3<>/dev/udp/198.51.100.80/53; printf "hello from the tunnel client, this is not dns at all\n" >&3; timeout 2 head -c 60 <&3' >/dev/null || true
 stop
+# SMTP on 8080 (mismatch) and on 25 (registered), curl as the client.
+printf 'Subject: test\r\n\r\nhello\r\n' >"$WORK/mail.txt"
+for port in 8080 25; do
+  bg ip netns exec "$S" python3 -W ignore -c '
+import asyncore, smtpd, sys, threading
+srv = smtpd.DebuggingServer(("198.51.100.80", int(sys.argv[1])), None)
+threading.Timer(8, lambda: sys.exit(0)).start()
+asyncore.loop(timeout=0.5, count=16)' "$port"
+  sleep 0.7
+  rec "smtp-on-$port" tcp
+  ip netns exec "$C" curl -s --url "smtp://198.51.100.80:$port" --mail-from a@example.test --mail-rcpt b@example.test -T "$WORK/mail.txt" || true
+  stop
+done
 # Benign: DNS + HTTP on 80 + TLS on 443.
 mkdir -p "/etc/netns/$C"; echo 'nameserver 198.51.100.80' >"/etc/netns/$C/resolv.conf"
 bg ip netns exec "$S" python3 "$HERE/dns-server.py" 198.51.100.80 53 2
