@@ -152,7 +152,14 @@ export class FlowState implements Flow, EndpointStates {
   ended = false
   /** @internal true once TCP completion (FIN both ways, RST, FIN to a silent peer) was seen. */
   closing = false
-  lastTs: number
+  /**
+   * @internal first/last packet time as whole seconds since the table's epoch plus microseconds: small
+   * integers read on every packet without touching a boxed double. `lastTs` is derived from them.
+   */
+  firstSec: number
+  firstUs: number
+  lastSec: number
+  lastUs: number
   readonly firstTs: number
   origPkts = 0
   respPkts = 0
@@ -227,6 +234,8 @@ export class FlowState implements Flow, EndpointStates {
     key: number,
     origIsLo: boolean,
     ts: number,
+    sec: number,
+    us: number,
   ) {
     this.uidGen = uidGen
     this.uidNum = uidGen.take()
@@ -234,7 +243,10 @@ export class FlowState implements Flow, EndpointStates {
     this.proto = protoName(ipProto)
     this.vlan = vlan
     this.firstTs = ts
-    this.lastTs = ts
+    this.firstSec = sec
+    this.firstUs = us
+    this.lastSec = sec
+    this.lastUs = us
     this.ipVersion = version
     this.a0h = t.a0 >>> 16
     this.a0l = t.a0 & 0xffff
@@ -247,6 +259,17 @@ export class FlowState implements Flow, EndpointStates {
     this.origIsLo = origIsLo
     this.orig_p = origIsLo ? t.aPort : t.bPort
     this.resp_p = origIsLo ? t.bPort : t.aPort
+  }
+
+  get lastTs(): number {
+    return this.firstTs + (this.lastSec - this.firstSec) + (this.lastUs - this.firstUs) / 1e6
+  }
+
+  set lastTs(v: number) {
+    const off = Math.round((v - this.firstTs) * 1e6) + this.firstUs
+    const s = Math.floor(off / 1e6)
+    this.lastSec = this.firstSec + s
+    this.lastUs = off - s * 1e6
   }
 
   get uid(): string {
@@ -353,6 +376,11 @@ export class FlowTable {
   private last: FlowState | undefined = undefined
   private live = 0
   private nowTs = Number.NEGATIVE_INFINITY
+  /** Whole seconds of the first packet: FlowState times count from it. */
+  private epochSec = Number.NaN
+  /** The current packet's time as seconds since epochSec and microseconds. */
+  private curSec = 0
+  private curUs = 0
   private nextSweepTs = Number.NEGATIVE_INFINITY
   private closingQ: FlowState[] = []
   private closingHead = 0
@@ -407,6 +435,15 @@ export class FlowTable {
     }
     const ts = pv.ts
     if (ts > this.nowTs) this.nowTs = ts
+    let sec = Math.floor(ts)
+    let us = Math.round((ts - sec) * 1e6)
+    if (us >= 1_000_000) {
+      sec++
+      us -= 1_000_000
+    }
+    if (this.epochSec !== this.epochSec) this.epochSec = sec
+    this.curSec = sec - this.epochSec
+    this.curUs = us
     if (ts >= this.nextSweepTs) {
       this.expire(ts)
       this.nextSweepTs = ts + this.sweepIntervalS
@@ -441,11 +478,11 @@ export class FlowTable {
       srcIsLo = m === 1
     }
     if (f === undefined) return undefined
-    if (m !== 0) f = this.checkTimeouts(f, pv, ts, srcIsLo)
+    if (m !== 0) f = this.checkTimeouts(f, pv, srcIsLo)
     const fromOrig = srcIsLo === f.origIsLo
     this.lastFromOrig = fromOrig
     this.last = f
-    this.account(f, pv, fromOrig, ts)
+    this.account(f, pv, fromOrig)
     return f
   }
 
@@ -509,15 +546,18 @@ export class FlowTable {
   }
 
   /** Ends `f` when this packet comes after its timeout, and returns the flow the packet belongs to. */
-  private checkTimeouts(f: FlowState, pv: PacketView, ts: number, srcIsLo: boolean): FlowState {
-    const gap = ts - f.lastTs
+  private checkTimeouts(f: FlowState, pv: PacketView, srcIsLo: boolean): FlowState {
+    const sec = this.curSec
+    const us = this.curUs
+    const gap = sec - f.lastSec + (us - f.lastUs) * 1e-6
     if (f.closing) {
       const synOnly = (pv.tcpFlags & (TH_SYN | TH_ACK)) === TH_SYN
       if (gap > this.lingerS || synOnly) return this.replace(f, pv, srcIsLo, closeReason(f), false)
       return f
     }
     if (gap > this.timeoutOf(f)) return this.replace(f, pv, srcIsLo, 'idle', false)
-    if (ts - f.firstTs > this.activeTimeoutS) return this.replace(f, pv, srcIsLo, 'active', true)
+    if (sec - f.firstSec + (us - f.firstUs) * 1e-6 > this.activeTimeoutS)
+      return this.replace(f, pv, srcIsLo, 'active', true)
     return f
   }
 
@@ -546,7 +586,18 @@ export class FlowTable {
       flipped = true
     }
     const version = pv.ipVersion === 6 ? 6 : 4
-    const f = new FlowState(this.uids, this.t, version, pv.ipProto, pv.vlan, key, origIsLo, pv.ts)
+    const f = new FlowState(
+      this.uids,
+      this.t,
+      version,
+      pv.ipProto,
+      pv.vlan,
+      key,
+      origIsLo,
+      pv.ts,
+      this.curSec,
+      this.curUs,
+    )
     if (flipped) f.addHistory(L_FLIP)
     if (from !== undefined) {
       f.origState = from.origState
@@ -571,7 +622,7 @@ export class FlowTable {
     return f
   }
 
-  private account(f: FlowState, pv: PacketView, fromOrig: boolean, ts: number): void {
+  private account(f: FlowState, pv: PacketView, fromOrig: boolean): void {
     const ipLen = pv.ipLen
     const payloadLen = pv.payloadLen
     if (fromOrig) {
@@ -583,7 +634,12 @@ export class FlowTable {
       f.respIpBytes += ipLen
       f.respBytes += payloadLen
     }
-    if (ts > f.lastTs) f.lastTs = ts
+    const sec = this.curSec
+    const us = this.curUs
+    if (sec > f.lastSec || (sec === f.lastSec && us > f.lastUs)) {
+      f.lastSec = sec
+      f.lastUs = us
+    }
     const captured = pv.payloadEnd - pv.payloadOff
     if (payloadLen > captured) f.missedBytes += payloadLen - Math.max(captured, 0)
     const ipProto = f.ipProto
