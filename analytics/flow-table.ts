@@ -441,7 +441,7 @@ export class FlowTable {
       sec++
       us -= 1_000_000
     }
-    if (this.epochSec !== this.epochSec) this.epochSec = sec
+    if (Number.isNaN(this.epochSec)) this.epochSec = sec
     this.curSec = sec - this.epochSec
     this.curUs = us
     if (ts >= this.nextSweepTs) {
