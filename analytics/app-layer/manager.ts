@@ -58,6 +58,8 @@ export interface MaybeFinished {
 
 /** Bytes of a direction's first payload kept while probes answer 'need-more'. */
 export const PROBE_PREFIX_MAX = 512
+/** Segments of a direction's first payload probed before 'need-more' counts as no. */
+export const PROBE_MAX_ROUNDS = 8
 /** Weirds after which an analyzer is switched off for the flow. */
 export const MAX_WEIRDS_PER_FLOW = 32
 /** Bytes of first payload per direction kept as evidence. */
@@ -78,10 +80,14 @@ class FlowApp implements AppContext {
   datagram: DatagramAnalyzer | undefined
   /** True once the flow needs no more work (nothing identified, or the analyzer was switched off). */
   bypass = false
+  /** Directions skipped on the fast path: bit 0 originator, bit 1 responder (3 once bypassed). */
+  skip = 0
   probe: [Probe, Probe] = [Probe.Pending, Probe.Pending]
   proto: [string, string] = ['', '']
   prefix: [Buffer | undefined, Buffer | undefined] = [undefined, undefined]
   prefixLen: [number, number] = [0, 0]
+  /** Probe rounds run on a direction's growing prefix. */
+  probeRounds: [number, number] = [0, 0]
   firstHex: [string, string] = ['', '']
   reasm: [TcpReassembler, TcpReassembler] | undefined
   confirmed = false
@@ -89,8 +95,6 @@ class FlowApp implements AppContext {
   openFiles: FileTransfer[] = []
   ts = 0
   payload = false
-  /** Directions not followed (probed, nothing attached): their reassembler restarts if an analyzer attaches. */
-  idle: [boolean, boolean] = [false, false]
 
   constructor(
     readonly m: AppLayer,
@@ -156,6 +160,7 @@ class FlowApp implements AppContext {
     this.stream = undefined
     this.datagram = undefined
     this.bypass = true
+    this.skip = 3
     try {
       a?.onEnd?.(ts)
     } finally {
@@ -232,10 +237,11 @@ export class AppLayer {
 
   /** One packet of a flow, after FlowTable.update. `buf` holds the frame; payload at pv.payloadOff..payloadEnd. */
   onPacket(flow: Flow, fromOrig: boolean, pv: PacketView, buf: Buffer): void {
+    let st = flow.app as FlowApp | undefined
+    // Fast path: most packets belong to directions nobody reads.
+    if (st !== undefined && (st.skip & (fromOrig ? 1 : 2)) !== 0) return
     const proto = flow.proto
     if (proto !== 'tcp' && proto !== 'udp') return
-    let st = flow.app as FlowApp | undefined
-    if (st?.bypass) return
     if (st === undefined) {
       if (pv.payloadEnd <= pv.payloadOff && (proto === 'udp' || (pv.tcpFlags & 0x02) === 0)) return
       st = this.state(flow)
@@ -244,7 +250,7 @@ export class AppLayer {
     const dir: Dir = fromOrig ? 0 : 1
     if (st.probe[dir] === Probe.Done && st.stream === undefined && st.datagram === undefined) {
       // This direction was probed and nothing is attached: no one reads it, so it is not reassembled.
-      st.idle[dir] = true
+      st.skip |= dir === 0 ? 1 : 2
       return
     }
     if (proto === 'udp') {
@@ -316,7 +322,8 @@ export class AppLayer {
         buf.copy(pre, have, off, off + n)
         st.prefixLen[dir] = have + n
         const res = this.identify(st, dir, pre, 0, have + n)
-        if (res === 'need-more' && have + n < PROBE_PREFIX_MAX) return
+        st.probeRounds[dir]++
+        if (res === 'need-more' && have + n < PROBE_PREFIX_MAX && st.probeRounds[dir] < PROBE_MAX_ROUNDS) return
         if (res === 'need-more') this.settle(st, dir)
         this.feedPrefix(st, dir, ts)
         if (n < end - off) this.deliver(st, dir, buf, off + n, end, ts)
@@ -349,8 +356,10 @@ export class AppLayer {
       st.datagram === undefined &&
       st.probe[0] === Probe.Done &&
       st.probe[1] === Probe.Done
-    )
+    ) {
       st.bypass = true
+      st.skip = 3
+    }
   }
 
   /**
@@ -408,9 +417,10 @@ export class AppLayer {
     }
     st.spec = spec
     for (const d of [0, 1] as const) {
-      if (!st.idle[d]) continue
+      const bit = d === 0 ? 1 : 2
+      if ((st.skip & bit) === 0) continue
       // Bytes of this direction went by unread: restart its sequence tracking at the next segment.
-      st.idle[d] = false
+      st.skip &= ~bit
       st.reasm?.[d].resync()
     }
     if (spec.transport === 'tcp' && 'onData' in a) st.stream = a
@@ -439,6 +449,7 @@ export class AppLayer {
     if (a.finished?.() && st.probe[0] === Probe.Done && st.probe[1] === Probe.Done) {
       // The analyzer has read all it wants: stop reassembling this flow (onEnd still comes at flow end).
       st.bypass = true
+      st.skip = 3
       st.reasm = undefined
       this.counters?.inc('app_analyzer_finished_total', st.spec?.name ?? 'unknown')
     }
@@ -451,6 +462,7 @@ export class AppLayer {
       st.detach(st.ts)
     } catch {
       st.bypass = true
+      st.skip = 3
     }
   }
 
