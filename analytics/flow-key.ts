@@ -2,7 +2,7 @@
  * The flow table's key: a bidirectional 5-tuple (+ outer VLAN) reduced to one number, with no string
  * and no allocation per packet. Both directions of a conversation are put in one canonical order
  * (the endpoint with the smaller address, then port, comes first: "lo", the other "hi") and hashed
- * with two independent 32-bit murmur3 lanes into a double below 2^53 that lru-cache uses as its Map key.
+ * with 32-bit murmur3 into a 31-bit integer (a V8 small integer) that lru-cache uses as its Map key.
  * The hash only finds the slot: the table keeps the full tuple in the flow and compares it on every
  * lookup, so a collision costs a comparison, never a wrong attribution.
  * ICMP "ports" follow Zeek: the source port is the ICMP type and the destination port is the type of
