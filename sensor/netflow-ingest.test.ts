@@ -194,3 +194,26 @@ test('template store: templates survive a restart through an atomically written 
   }
   assert.equal(existsSync(dir), false)
 })
+
+test('template store: a flood of exporters is bounded by the shared field and held-bytes budget', () => {
+  const store = new TemplateStore({ maxExporters: 50, maxTemplateFields: 30, maxPendingBytes: 100 })
+  const { ingest, counters } = setup({ templateStore: store })
+  // 3 fields per template: 10 exporters fill the budget, the rest are refused.
+  for (let i = 0; i < 20; i++) {
+    const t = v9(1, 1, [set(0, TPL)])
+    ingest.handleDatagram(t, 0, t.length, `192.0.2.${i}`, 2055, 1)
+  }
+  assert.equal(store.budget.fields, 30)
+  assert.equal(counters.get('netflow_errors_total', 'netflow.template_cap'), 10)
+  // Held data: 12-byte set bodies, 100 bytes across all exporters → 8 held, 2 dropped.
+  for (let i = 0; i < 10; i++) {
+    const d = v9(2, 9, [set(300, rec(1, 1, 1))])
+    ingest.handleDatagram(d, 0, d.length, `198.51.100.${i}`, 2055, 1)
+  }
+  assert.equal(store.budget.pendingBytes, 8 * 12)
+  assert.equal(counters.get('netflow_errors_total', 'netflow.template_unknown'), 2)
+  // Forgetting exporters (LRU beyond maxExporters) gives their share back.
+  for (let i = 0; i < 50; i++) store.forExporter(`203.0.113.${i}`)
+  assert.equal(store.budget.fields, 0)
+  assert.equal(store.budget.pendingBytes, 0)
+})

@@ -28,7 +28,7 @@ export interface TemplateLimits {
 }
 
 export const DEFAULT_TEMPLATE_LIMITS: TemplateLimits = {
-  maxTemplates: 1024,
+  maxTemplates: 512,
   maxFields: 256,
   maxRecords: 16384,
   templateTtlMs: 30 * 60_000,
@@ -210,6 +210,24 @@ export interface PendingSet {
   readonly heldMs: number
 }
 
+/**
+ * Memory shared by every exporter of one collector, so that a flood of exporters (spoofed sources) cannot
+ * multiply the per-exporter caps: template fields and held bytes are counted across all of them.
+ */
+export interface SharedBudget {
+  /** Template fields held by all exporters. */
+  fields: number
+  readonly maxFields: number
+  /** Bytes of held data sets across all exporters. */
+  pendingBytes: number
+  readonly maxPendingBytes: number
+}
+
+/** A budget for one collector: 1M template fields (~50 MB) and 16 MiB of held data sets. */
+export function newSharedBudget(maxFields = 1_000_000, maxPendingBytes = 16 * 1024 * 1024): SharedBudget {
+  return { fields: 0, maxFields, pendingBytes: 0, maxPendingBytes }
+}
+
 /** Everything known about one exporter (one address). Plain data; the caller owns it. */
 export class ExporterState {
   /** Key: templateKey(version, domain, id). */
@@ -223,10 +241,31 @@ export class ExporterState {
   /** systemInitTimeMilliseconds per IPFIX domain (for flowStart/EndSysUpTime). */
   readonly systemInitMs = new Map<number, number>()
   readonly limits: TemplateLimits
+  /** Collector-wide budget; undefined = only the per-exporter caps apply. */
+  readonly budget: SharedBudget | undefined
+  /** Template fields held by this exporter (its share of the budget). */
+  fieldCount = 0
 
-  constructor(limits: TemplateLimits = DEFAULT_TEMPLATE_LIMITS) {
+  constructor(limits: TemplateLimits = DEFAULT_TEMPLATE_LIMITS, budget?: SharedBudget) {
     this.limits = limits
+    this.budget = budget
   }
+}
+
+/** Forgets one template, returning its fields to the budget. */
+function removeTemplate(st: ExporterState, key: number): boolean {
+  const t = st.templates.get(key)
+  if (t === undefined) return false
+  st.templates.delete(key)
+  st.fieldCount -= t.fields.length
+  if (st.budget !== undefined) st.budget.fields -= t.fields.length
+  return true
+}
+
+/** Releases everything an exporter holds from the shared budget (when the exporter is forgotten). */
+export function releaseExporter(st: ExporterState): void {
+  for (const k of [...st.templates.keys()]) removeTemplate(st, k)
+  dropAllPending(st)
 }
 
 /** Numeric key of a template: version, 32-bit domain and 16-bit id packed below 2^53. */
@@ -246,7 +285,7 @@ export function lookupTemplate(
   const t = st.templates.get(key)
   if (t === undefined) return undefined
   if (nowMs - t.refreshedMs > st.limits.templateTtlMs) {
-    st.templates.delete(key)
+    removeTemplate(st, key)
     return undefined
   }
   return t
@@ -257,7 +296,7 @@ export function expireTemplates(st: ExporterState, nowMs: number): number {
   let n = 0
   for (const [k, t] of st.templates) {
     if (nowMs - t.refreshedMs > st.limits.templateTtlMs) {
-      st.templates.delete(k)
+      removeTemplate(st, k)
       n++
     }
   }
@@ -302,9 +341,14 @@ export function installTemplate(
   // A record must fit in one set of one UDP datagram (65535 - IP/UDP - message and set headers).
   if (minLen > 65535 - 20 - 8 - 16 - 4) return err('netflow.template_too_long')
   const key = templateKey(version, domain, id)
-  if (!st.templates.has(key) && st.templates.size >= st.limits.maxTemplates) {
+  const old = st.templates.get(key)
+  if (old === undefined && st.templates.size >= st.limits.maxTemplates) {
     expireTemplates(st, nowMs)
     if (st.templates.size >= st.limits.maxTemplates) return err('netflow.template_cap')
+  }
+  const delta = fields.length - (old?.fields.length ?? 0)
+  if (st.budget !== undefined && delta > 0 && st.budget.fields + delta > st.budget.maxFields) {
+    return err('netflow.template_cap')
   }
   const t: Template = {
     version,
@@ -320,6 +364,8 @@ export function installTemplate(
     refreshedMs: nowMs,
   }
   st.templates.set(key, t)
+  st.fieldCount += delta
+  if (st.budget !== undefined) st.budget.fields += delta
   return t
 }
 
@@ -336,13 +382,13 @@ export function withdrawTemplates(st: ExporterState, domain: number, id: number)
     let n = 0
     for (const [k, t] of st.templates) {
       if (t.version === 10 && t.domain === domain && t.options === wantOptions) {
-        st.templates.delete(k)
+        removeTemplate(st, k)
         n++
       }
     }
     return n
   }
-  return st.templates.delete(templateKey(10, domain, id)) ? 1 : 0
+  return removeTemplate(st, templateKey(10, domain, id)) ? 1 : 0
 }
 
 /**
@@ -352,15 +398,22 @@ export function withdrawTemplates(st: ExporterState, domain: number, id: number)
 export function holdPendingSet(st: ExporterState, p: PendingSet): number {
   let dropped = expirePending(st, p.heldMs)
   const lim = st.limits
+  const b = st.budget
   if (p.bytes.length > lim.pendingMaxBytes || lim.pendingMaxSets === 0) return dropped + 1
-  while (st.pending.length >= lim.pendingMaxSets || st.pendingBytes + p.bytes.length > lim.pendingMaxBytes) {
+  while (
+    st.pending.length >= lim.pendingMaxSets ||
+    st.pendingBytes + p.bytes.length > lim.pendingMaxBytes ||
+    (b !== undefined && b.pendingBytes + p.bytes.length > b.maxPendingBytes)
+  ) {
     const old = st.pending.shift()
-    if (old === undefined) break
-    st.pendingBytes -= old.bytes.length
+    // Over the shared budget with nothing of its own to give back: this set is not held.
+    if (old === undefined) return dropped + 1
+    unaccount(st, old)
     dropped++
   }
   st.pending.push(p)
   st.pendingBytes += p.bytes.length
+  if (b !== undefined) b.pendingBytes += p.bytes.length
   return dropped
 }
 
@@ -371,7 +424,7 @@ export function expirePending(st: ExporterState, nowMs: number): number {
     const head = st.pending[0] as PendingSet
     if (nowMs - head.heldMs <= st.limits.pendingMaxAgeMs) break
     st.pending.shift()
-    st.pendingBytes -= head.bytes.length
+    unaccount(st, head)
     n++
   }
   return n
@@ -386,7 +439,7 @@ export function takePending(st: ExporterState, version: 9 | 10, domain: number, 
     if (p.version === version && p.domain === domain && p.templateId === id) {
       out.push(p)
       st.pending.splice(i, 1)
-      st.pendingBytes -= p.bytes.length
+      unaccount(st, p)
     } else i++
   }
   return out
@@ -395,7 +448,13 @@ export function takePending(st: ExporterState, version: 9 | 10, domain: number, 
 /** Drops every held set (end of input); returns how many. */
 export function dropAllPending(st: ExporterState): number {
   const n = st.pending.length
+  if (st.budget !== undefined) st.budget.pendingBytes -= st.pendingBytes
   st.pending.length = 0
   st.pendingBytes = 0
   return n
+}
+
+function unaccount(st: ExporterState, p: PendingSet): void {
+  st.pendingBytes -= p.bytes.length
+  if (st.budget !== undefined) st.budget.pendingBytes -= p.bytes.length
 }

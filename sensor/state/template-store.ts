@@ -12,6 +12,9 @@ import {
   DEFAULT_TEMPLATE_LIMITS,
   ExporterState,
   installTemplate,
+  newSharedBudget,
+  releaseExporter,
+  type SharedBudget,
   type TemplateFieldSpec,
   type TemplateLimits,
 } from '../../decoders/netflow/templates.js'
@@ -23,6 +26,10 @@ export interface TemplateStoreOptions {
   readonly limits?: TemplateLimits
   /** Exporters tracked at once; the least recently seen is forgotten beyond it (default 4096). */
   readonly maxExporters?: number
+  /** Template fields kept across all exporters (default 1,000,000, about 50 MB). */
+  readonly maxTemplateFields?: number
+  /** Bytes of held data sets across all exporters (default 16 MiB). */
+  readonly maxPendingBytes?: number
 }
 
 /** File name inside the state directory. */
@@ -52,11 +59,14 @@ export class TemplateStore {
   private readonly maxExporters: number
   private readonly file: string | undefined
   private timer: NodeJS.Timeout | undefined
+  /** Collector-wide memory budget shared by every exporter's state. */
+  readonly budget: SharedBudget
 
   constructor(opts: TemplateStoreOptions = {}) {
     this.limits = opts.limits ?? DEFAULT_TEMPLATE_LIMITS
     this.maxExporters = opts.maxExporters ?? 4096
     this.file = opts.dir !== undefined ? path.join(opts.dir, TEMPLATE_FILE) : undefined
+    this.budget = newSharedBudget(opts.maxTemplateFields, opts.maxPendingBytes)
   }
 
   /** The state of one exporter, created on first use. */
@@ -68,10 +78,13 @@ export class TemplateStore {
       this.byExporter.set(addr, st)
       return st
     }
-    st = new ExporterState(this.limits)
+    st = new ExporterState(this.limits, this.budget)
     if (this.byExporter.size >= this.maxExporters) {
-      const oldest = this.byExporter.keys().next()
-      if (oldest.done !== true) this.byExporter.delete(oldest.value)
+      const oldest = this.byExporter.entries().next()
+      if (oldest.done !== true) {
+        releaseExporter(oldest.value[1])
+        this.byExporter.delete(oldest.value[0])
+      }
     }
     this.byExporter.set(addr, st)
     return st
