@@ -309,3 +309,23 @@ test('v9: random and bit-flipped datagrams never throw', () => {
     { numRuns: 3000 },
   )
 })
+
+test('v9: a template with more fields than the cap is refused and its data is held, not misread', () => {
+  const st = new ExporterState({ ...DEFAULT_TEMPLATE_LIMITS, maxFields: 4 })
+  const body = Buffer.alloc(4 + 5 * 4)
+  body.writeUInt16BE(256, 0)
+  body.writeUInt16BE(5, 2)
+  for (let i = 0; i < 5; i++) {
+    body.writeUInt16BE(8, 4 + 4 * i)
+    body.writeUInt16BE(4, 6 + 4 * i)
+  }
+  const buf = Buffer.concat([header(1), set(0, body), set(256, Buffer.alloc(20))])
+  const r = decodeV9(buf, 0, buf.length, st, T0)
+  assert.ok(r.ok)
+  assert.deepEqual(
+    r.value.problems.map((p) => p.code),
+    ['netflow.template_too_many_fields'],
+  )
+  assert.equal(r.value.records.length, 0)
+  assert.equal(r.value.setsHeld, 1)
+})
