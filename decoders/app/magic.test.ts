@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
@@ -71,8 +71,14 @@ test('ZIP family: JAR by META-INF/, APK by AndroidManifest.xml after other entri
   assert.equal(sniff(apk).type, 'apk')
   assert.equal(sniff(zipEntry('readme.txt', Buffer.from('hi'))).type, 'zip')
   assert.deepEqual(sniff(zipEntry('[Content_Types].xml')), { type: 'zip', detail: 'ooxml' })
-  const jar = '/usr/share/java/hamcrest-core.jar'
-  if (existsSync(jar)) assert.equal(sniff(readFileSync(jar).subarray(0, 1024)).type, 'jar')
+  // Debian's Java packages (when installed): every jar in /usr/share/java is a JAR by its first local headers.
+  const dir = '/usr/share/java'
+  const jars = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.jar'))
+        .slice(0, 25)
+    : []
+  for (const j of jars) assert.equal(sniff(readFileSync(path.join(dir, j)).subarray(0, 1024)).type, 'jar', j)
 })
 
 test('Mach-O fat vs Java class by nfat_arch, thin Mach-O, DEX', () => {
