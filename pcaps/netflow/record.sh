@@ -58,8 +58,8 @@ export_all() {
     tcpdump -i lo -w "softflowd-v$v.pcap" -U "udp dst port $port" 2>/dev/null &
     tp=$!
     sleep 1
-    # softflowd 1.1.0 does not exit at the end of a file: SIGTERM (timeout) makes it export and print its view.
-    # Long -c/-p paths make it stall silently, hence the short names.
+    # softflowd 1.1.0 exports and exits at the end of the file; with long -c/-p paths it stalls silently and
+    # exports nothing, hence the short names (and the timeout).
     timeout 5 softflowd -r "$PWD/source-mixed.pcap" -n "127.0.0.1:$port" -v "$v" -T full -D \
       -c /tmp/sfn.ctl -p /tmp/sfn.pid > "softflowd-v$v.txt" 2>&1 || true
     sleep 1
