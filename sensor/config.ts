@@ -763,7 +763,7 @@ export function renderConfigReference(): string {
   const walk = (s: Section, prefix: string, depth: number): void => {
     const leaves = Object.entries(s.keys).filter(([, n]) => !isSection(n))
     if (leaves.length > 0) {
-      lines.push('| Key | Default | Meaning |', '|---|---|---|')
+      lines.push('| Key | Default | Meaning |', '| --- | --- | --- |')
       for (const [k, n] of leaves) {
         const leaf = n as Leaf
         lines.push(`| \`${prefix}${k}\` | ${formatDefault(leaf.default)} | ${leaf.doc.replace(/\|/g, '\\|')} |`)
@@ -791,7 +791,7 @@ const SCORE_FACTORS_DOC: readonly string[] = [
   "then remove a share of the running total, in the order listed. Detections' own reasons come first, unscored.",
   '',
   '| Factor | Subscore (0..1) or effect | `value` |',
-  '|---|---|---|',
+  '| --- | --- | --- |',
   '| `inbound_ratio` | log10(inbound / outbound) / 2: 10:1 → 0.5, 100:1 → 1; 0 when only a total is known (ASA) | the ratio, or `n/a` |',
   '| `inbound_volume` | 0.5 at `ingress_bytes_threshold`, + 0.5 × log10(bytes / threshold), 1 at 10×; below: 0.5 × bytes / threshold | inbound bytes |',
   '| `never_seen_host` | 1 never seen by the host, 0.25 first seen under `scoring.recent_days` ago, else 0; 0 while the host is learning | `true`, the first-seen date, or `learning` |',
