@@ -57,6 +57,7 @@ export class NetflowIngest {
   private readonly domains = new Map<string, NetflowDomainStats>()
   private readonly sources = new Map<string, string>()
   private readonly maxDomains: number
+  private lastDomain: NetflowDomainStats | undefined
 
   constructor(o: NetflowIngestOptions) {
     this.o = o
@@ -182,6 +183,9 @@ export class NetflowIngest {
   }
 
   private domainStats(exporter: string, version: 0 | 5 | 9 | 10, domain: number): NetflowDomainStats {
+    const last = this.lastDomain
+    if (last !== undefined && last.exporter === exporter && last.version === version && last.domain === domain)
+      return last
     let key = `${exporter}|${version}|${domain}`
     let d = this.domains.get(key)
     if (d === undefined) {
@@ -209,6 +213,7 @@ export class NetflowIngest {
         this.domains.set(key, d)
       }
     }
+    if (d.exporter !== 'other') this.lastDomain = d
     return d
   }
 

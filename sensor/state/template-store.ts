@@ -59,6 +59,8 @@ export class TemplateStore {
   private readonly maxExporters: number
   private readonly file: string | undefined
   private timer: NodeJS.Timeout | undefined
+  private lastAddr = ''
+  private lastState: ExporterState | undefined
   /** Collector-wide memory budget shared by every exporter's state. */
   readonly budget: SharedBudget
 
@@ -71,14 +73,20 @@ export class TemplateStore {
 
   /** The state of one exporter, created on first use. */
   forExporter(addr: string): ExporterState {
+    // Datagrams come in runs from one exporter: skip the recency bookkeeping for the last one seen.
+    if (addr === this.lastAddr && this.lastState !== undefined) return this.lastState
     let st = this.byExporter.get(addr)
     if (st !== undefined) {
+      this.lastAddr = addr
+      this.lastState = st
       // Move to the back: Map order is the recency order used for eviction.
       this.byExporter.delete(addr)
       this.byExporter.set(addr, st)
       return st
     }
     st = new ExporterState(this.limits, this.budget)
+    this.lastAddr = addr
+    this.lastState = st
     if (this.byExporter.size >= this.maxExporters) {
       const oldest = this.byExporter.entries().next()
       if (oldest.done !== true) {
