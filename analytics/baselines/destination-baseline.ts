@@ -174,6 +174,7 @@ export class DestinationBaseline {
   private readonly removedDests = new Set<string>()
   private readonly removedPairs = new Map<string, Set<string>>()
   private maxTs = 0
+  private restoreCache: { host: string; map: Map<string, PairEntry> } | undefined
   private lastExpireTs = 0
   private expiredTotal = 0
   private evictedTotal = 0
@@ -468,19 +469,27 @@ export class DestinationBaseline {
     flows: number,
     bytes: number,
   ): void {
-    let hm = this.pairMap.get(host)
-    if (hm === undefined) {
-      hm = new Map()
-      this.pairMap.set(host, hm)
+    // Rows arrive grouped by host (the table's primary key order): reuse the previous row's host lookups.
+    let c = this.restoreCache
+    if (c === undefined || c.host !== host) {
+      const shared = this.hostMap.get(host)?.host ?? host
+      let hm = this.pairMap.get(shared)
+      if (hm === undefined) {
+        hm = new Map()
+        this.pairMap.set(shared, hm)
+      }
+      c = { host: shared, map: hm }
+      this.restoreCache = c
     }
     const d = this.destMap.get(dest)
     // Share the destination's key string instead of keeping a second copy per entry.
     const key = d ? d.ip : dest
-    if (!hm.has(key)) {
+    const before = c.map.size
+    c.map.set(key, new Pair(c.host, key, firstSeen, lastSeen, flows, bytes))
+    if (c.map.size !== before) {
       this.pairCount++
       if (d) d.hosts++
     }
-    hm.set(key, new Pair(this.hostMap.get(host)?.host ?? host, key, firstSeen, lastSeen, flows, bytes))
     if (lastSeen > this.maxTs) this.maxTs = lastSeen
   }
 
@@ -513,7 +522,10 @@ export class DestinationBaseline {
   private removePair(host: string, dest: string): void {
     const hm = this.pairMap.get(host)
     if (!hm?.delete(dest)) return
-    if (hm.size === 0) this.pairMap.delete(host)
+    if (hm.size === 0) {
+      this.pairMap.delete(host)
+      this.restoreCache = undefined
+    }
     this.pairCount--
     const d = this.destMap.get(dest)
     if (d && d.hosts > 0) d.hosts--
