@@ -146,9 +146,9 @@ export class AnalyticsEngine {
       case 'dns':
       case 'tls':
       case 'http':
+      case 'file':
         this.o.scoring?.observe(ev)
         break
-      case 'file':
       case 'tftp':
       case 'ftp':
       case 'finger':

@@ -247,6 +247,7 @@ export class Pipeline {
     this.finished = true
     this.queue?.drainAll()
     this.packets.flush('eof')
+    this.netflow.finish()
     this.engine.end()
     this.flowsSink?.close()
     this.alertsSink?.close()

@@ -160,7 +160,10 @@ export async function runListen(opts: ListenOptions): Promise<number> {
   const statsLine = new StatsLine(pipeline.counters)
   const statsTimer = setInterval(() => log(statsLine.render(gauges())), (opts.statsInterval ?? 60) * 1000)
   // Keep output files current for tail -f readers without a write per line.
-  const flushTimer = setInterval(() => pipeline.flushSinks(), 1000)
+  const flushTimer = setInterval(() => {
+    pipeline.flushSinks()
+    pipeline.netflow.sweep(Date.now() / 1000)
+  }, 1000)
 
   return await new Promise<number>((resolve) => {
     let stopping = false
