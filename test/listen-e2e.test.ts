@@ -256,7 +256,7 @@ test('listen: NetFlow + syslog UDP/TCP + pcap on stdin at once, SIGTERM, everyth
       const pcapRows = rows.filter((f) => f.source_kind === 'pcap')
       assert.equal(pcapRows.length, 1, `one pcap flow for ${conv.a} <-> ${conv.b}`)
       const f = pcapRows[0] as Record<string, number>
-      assert.equal(f.orig_pkts + f.resp_pkts, conv.frames, `frames of ${conv.a} <-> ${conv.b}`)
+      assert.equal(Number(f.orig_pkts) + Number(f.resp_pkts), conv.frames, `frames of ${conv.a} <-> ${conv.b}`)
     }
 
     // Every biflow the exporter reported, merged from its unidirectional records, same originator.
