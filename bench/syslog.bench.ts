@@ -5,10 +5,17 @@
  * (octet-counted, written as fast as the socket drains) and over UDP, to our collectors; then the same
  * streams to rsyslogd (own config: imtcp/imudp → omfile, one line per message) in the same run, counting
  * the lines it writes. Prints messages/s (wall, and our CPU), loss, alerts. Bounded by N and a time cap.
+ * `--mix=alerting` (default) sends LINES in turn (one message in four a Windows event, one in six alerting);
+ * `--mix=realistic` is mostly benign router/firewall traffic (ASA Built+Teardown, IOS ACL, SRX, PAN-OS,
+ * FortiGate, link/BGP/sshd/cron lines) with 3% Windows events (Sysmon 1 and 3), 1% alerting (certutil download, netsh portproxy)
+ * (weights in REALISTIC). `--only=inproc|tcp|udp` runs one part (for `node --cpu-prof`).
  * Usage: node --import tsx bench/syslog.bench.ts [N=200000] [--no-rsyslog] [--no-detections]
+ *        [--mix=alerting|realistic] [--only=inproc|tcp|udp] [--profile-inproc=FILE.cpuprofile]
+ *        [--udp-batch=N] [--udp-idle-batch=N]
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
 import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { Counters } from '../analytics/counters.js'
@@ -25,6 +32,36 @@ const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 200_000)
 const WITH_RSYSLOG = !args.includes('--no-rsyslog')
 const WITH_DETECTIONS = !args.includes('--no-detections')
 const CAP_MS = 60_000
+const MIX = args.find((a) => a.startsWith('--mix='))?.slice(6) ?? 'alerting'
+const ONLY = args.find((a) => a.startsWith('--only='))?.slice(7)
+/** Writes a .cpuprofile of the in-process loop only (no message generation, no tsx start-up). */
+const PROFILE = args.find((a) => a.startsWith('--profile-inproc='))?.slice(17)
+
+const UDP_BATCH = ((b) => (b !== undefined ? Number(b) : undefined))(
+  args.find((a) => a.startsWith('--udp-batch='))?.slice(12),
+)
+
+const UDP_IDLE_BATCH = ((b) => (b !== undefined ? Number(b) : undefined))(
+  args.find((a) => a.startsWith('--udp-idle-batch='))?.slice(17),
+)
+
+/** Host-wide UDP RcvbufErrors (datagrams the kernel dropped for a full socket buffer), /proc/net/snmp. */
+function udpRcvbufErrors(): number {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('Udp:'))
+    const names = (lines[0] ?? '').split(' ')
+    const values = (lines[1] ?? '').split(' ')
+    return Number(values[names.indexOf('RcvbufErrors')] ?? Number.NaN)
+  } catch {
+    return Number.NaN
+  }
+}
+
+function post(s: Session, method: string): Promise<unknown> {
+  return new Promise((resolve, reject) => s.post(method, (err, res) => (err ? reject(err) : resolve(res))))
+}
 
 const LINES = [
   '<166>Mar 04 2024 10:01:23 fw01 : %ASA-6-302014: Teardown TCP connection {i} for outside:198.51.100.80/443 to inside:10.1.{a}.{b}/5{c} duration 0:01:23 bytes 48213 TCP FINs',
@@ -41,10 +78,50 @@ const LINES = [
   '<13>Mar  4 10:00:46 host{a} sshd[{c}]: Accepted publickey for deploy from 10.2.{a}.{b} port 5{c} ssh2',
 ]
 
+/** Realistic mix: [weight out of 200, template]. Benign network lines dominate; 6 of 200 are Windows events. */
+const REALISTIC: readonly [number, string][] = [
+  [
+    24,
+    '<166>Mar 04 2024 10:01:22 fw01 : %ASA-6-302013: Built outbound TCP connection {i} for outside:198.51.100.80/443 (198.51.100.80/443) to inside:10.1.{a}.{b}/5{c} (203.0.113.2/5{c})',
+  ],
+  [24, LINES[0] ?? ''],
+  [
+    10,
+    '<166>Mar 04 2024 10:01:22 fw01 : %ASA-6-305011: Built dynamic TCP translation from inside:10.1.{a}.{b}/5{c} to outside:203.0.113.2/{c}',
+  ],
+  [24, LINES[1] ?? ''],
+  [20, LINES[2] ?? ''],
+  [20, LINES[3] ?? ''],
+  [20, LINES[4] ?? ''],
+  [10, LINES[8] ?? ''],
+  [10, LINES[9] ?? ''],
+  [10, LINES[11] ?? ''],
+  [8, LINES[10] ?? ''],
+  [14, '<78>Mar  4 10:00:47 host{a} CRON[{c}]: (root) CMD (/usr/lib/sysstat/debian-sa1 1 1)'],
+  [
+    2,
+    '<14>1 2024-03-04T10:00:44.123Z ws{a}.corp.example Microsoft-Windows-Sysmon 2580 1 - EventID=3 SourceName=Microsoft-Windows-Sysmon Computer=ws{a}.corp.example Image=C:\\Program Files\\Browser\\browser.exe DestinationIp=198.51.100.{b} DestinationPort=443 DestinationHostname=cdn{a}.example.net',
+  ],
+  [1, LINES[5] ?? ''],
+  [1, LINES[6] ?? ''],
+  [2, LINES[7] ?? ''],
+]
+
+function template(i: number): string {
+  if (MIX !== 'realistic') return LINES[i % LINES.length] ?? ''
+  // A fixed permutation of the 200 weighted slots so kinds interleave.
+  let k = (i * 73) % 200
+  for (const [w, t] of REALISTIC) {
+    if (k < w) return t
+    k -= w
+  }
+  return LINES[0] ?? ''
+}
+
 function makeMessages(n: number): Buffer[] {
   const out: Buffer[] = []
   for (let i = 0; i < n; i++) {
-    const t = LINES[i % LINES.length] ?? ''
+    const t = template(i)
     out.push(
       Buffer.from(
         t
@@ -136,7 +213,15 @@ async function benchOurs(mode: 'tcp' | 'udp', file: string): Promise<void> {
   const l =
     mode === 'tcp'
       ? await startSyslogTcp({ host: '127.0.0.1', port: 0, ingest: r.ingest, counters: r.counters })
-      : await startSyslogUdp({ host: '127.0.0.1', port: 0, ingest: r.ingest, recvBufferSize: 32 << 20 })
+      : await startSyslogUdp({
+          host: '127.0.0.1',
+          port: 0,
+          ingest: r.ingest,
+          recvBufferSize: 32 << 20,
+          ...(UDP_BATCH !== undefined ? { batchSize: UDP_BATCH } : {}),
+          ...(UDP_IDLE_BATCH !== undefined ? { idleBatchSize: UDP_IDLE_BATCH } : {}),
+        })
+  const kernel0 = udpRcvbufErrors()
   const received = () => r.counters.get('syslog_messages_total')
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
@@ -161,11 +246,15 @@ async function benchOurs(mode: 'tcp' | 'udp', file: string): Promise<void> {
   const cpu = process.cpuUsage(cpu0)
   await l.close()
   const got = received()
+  const kernelDrops = udpRcvbufErrors() - kernel0
   const cpuS = (cpu.user + cpu.system) / 1e6
   console.log(
     `ours ${mode}: ${fmt(got)}/${fmt(N)} messages (loss ${fmt(N - got)}), ${fmt(got / (ms / 1000))} msg/s wall, ` +
       `${fmt(got / cpuS)} msg/s per CPU-second, sender ${fmt(sendMs)} ms, events ${fmt(r.events())}, alerts ${fmt(r.alerts())}, ` +
-      `errors ${JSON.stringify(r.counters.family('syslog_errors_total'))}`,
+      `errors ${JSON.stringify(r.counters.family('syslog_errors_total'))}` +
+      (mode === 'udp'
+        ? `, SO_RCVBUF granted ${l.recvBufferBytes ?? '?'} B, kernel RcvbufErrors +${fmt(kernelDrops)} (host-wide)`
+        : ''),
   )
 }
 
@@ -211,6 +300,7 @@ async function benchRsyslog(file: string, udpFile: string): Promise<void> {
       ['udp', udpFile],
     ] as const) {
       const base = lines()
+      const kernel0 = udpRcvbufErrors()
       const t0 = performance.now()
       const sendMs = await runSender(mode, f, mode === 'tcp' ? tPort : uPort)
       let last = -1
@@ -226,7 +316,8 @@ async function benchRsyslog(file: string, udpFile: string): Promise<void> {
       const got = lines() - base
       const ms = (got >= N ? performance.now() : lastChange) - t0
       console.log(
-        `rsyslogd ${mode}: ${fmt(got)}/${fmt(N)} lines written (loss ${fmt(N - got)}), ${fmt(got / (ms / 1000))} msg/s wall, sender ${fmt(sendMs)} ms`,
+        `rsyslogd ${mode}: ${fmt(got)}/${fmt(N)} lines written (loss ${fmt(N - got)}), ${fmt(got / (ms / 1000))} msg/s wall, sender ${fmt(sendMs)} ms` +
+          (mode === 'udp' ? `, kernel RcvbufErrors +${fmt(udpRcvbufErrors() - kernel0)} (host-wide)` : ''),
       )
     }
   } finally {
@@ -243,24 +334,35 @@ const udpFile = path.join(dir, 'udp.txt')
 writeFileSync(tcpFile, Buffer.concat(msgs.flatMap((m) => [Buffer.from(`${m.length} `), m])))
 writeFileSync(udpFile, Buffer.concat(msgs.flatMap((m) => [m, Buffer.from('\n')])))
 console.log(
-  `${fmt(N)} messages, ${(readFileSync(tcpFile).length / 1e6).toFixed(1)} MB octet-counted; node ${process.version}; detections: ${WITH_DETECTIONS ? DETECTIONS.map((d) => d.id).join(', ') : 'off'}; load average ${loadavg()
+  `${fmt(N)} messages (mix ${MIX}), ${(readFileSync(tcpFile).length / 1e6).toFixed(1)} MB octet-counted; node ${process.version}; detections: ${WITH_DETECTIONS ? DETECTIONS.map((d) => d.id).join(', ') : 'off'}; load average ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 )
-{
+if (ONLY === undefined || ONLY === 'inproc') {
   // In-process floor: the same messages through SyslogIngest (+ detections) with no sockets, CPU time only.
   const r = makeReceiver()
+  const session = PROFILE !== undefined ? new Session() : undefined
+  if (session !== undefined) {
+    session.connect()
+    await post(session, 'Profiler.enable')
+    await post(session, 'Profiler.start')
+  }
   const c0 = process.cpuUsage()
   for (const m of msgs) r.ingest.handleMessage(m, 0, m.length, '127.0.0.1', 1.7e9)
   const c = process.cpuUsage(c0)
+  if (session !== undefined && PROFILE !== undefined) {
+    const { profile } = (await post(session, 'Profiler.stop')) as { profile: unknown }
+    writeFileSync(PROFILE, JSON.stringify(profile))
+    session.disconnect()
+  }
   console.log(
     `in-process ingest: ${fmt(N / ((c.user + c.system) / 1e6))} msg/s per CPU-second, alerts ${fmt(r.alerts())}`,
   )
 }
 try {
-  await benchOurs('tcp', tcpFile)
-  await benchOurs('udp', udpFile)
-  if (WITH_RSYSLOG) await benchRsyslog(tcpFile, udpFile)
+  if (ONLY === undefined || ONLY === 'tcp') await benchOurs('tcp', tcpFile)
+  if (ONLY === undefined || ONLY === 'udp') await benchOurs('udp', udpFile)
+  if (WITH_RSYSLOG && ONLY === undefined) await benchRsyslog(tcpFile, udpFile)
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

@@ -42,13 +42,17 @@ export function logFlowUid(key: string): string {
     h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0
     h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0
   }
-  let out = 'C'
-  for (const h of [h1, h2]) {
-    let v = h
-    for (let k = 0; k < 6; k++) {
-      out += B62[v % 62]
-      v = Math.floor(v / 62)
-    }
+  return `C${base62x6(h1)}${base62x6(h2)}`
+}
+
+/** Six base62 digits of a uint32, least significant first. */
+function base62x6(h: number): string {
+  let out = ''
+  let v = h
+  for (let k = 0; k < 6; k++) {
+    const q = Math.floor(v / 62)
+    out += B62[v - q * 62]
+    v = q
   }
   return out
 }

@@ -6,7 +6,7 @@
  * the `*`/`.` timestamp markers, the ASA year and the `%FAC-SEV-MNEMONIC` tag. Not handled: IOS
  * `logging origin-id string` values that contain spaces.
  */
-import { monthIndex, type SyslogDraft } from './common.js'
+import { monthAt, type SyslogDraft } from './common.js'
 import { parseRfc3164Into } from './rfc3164.js'
 
 function counter(s: string, i: number): number {
@@ -39,7 +39,7 @@ export function parseCiscoInto(
   if (sp > j && sp - j < 256) {
     const tok = s.slice(j, sp)
     const c = tok[0]
-    const isTs = c === '*' || c === '.' || monthIndex(tok.slice(0, 3)) !== undefined || /^\d{4}[ -]/.test(tok)
+    const isTs = c === '*' || c === '.' || monthAt(tok, 0) !== undefined || /^\d{4}[ -]/.test(tok)
     if (!isTs && !tok.includes(' ') && c !== '%') {
       d.hostname = tok
       j = sp + 2

@@ -87,35 +87,36 @@ export function parsePri(s: string, pos: number): { pri: number; next: number } 
   return undefined
 }
 
-/** Decodes message bytes as UTF-8, or latin1 when they are not valid UTF-8 (flagged). */
+/**
+ * Decodes message bytes as UTF-8, or latin1 when they are not valid UTF-8 (flagged). The bytes are decoded
+ * once; only text that came out with U+FFFD (a replacement, or a U+FFFD that was really sent) is checked
+ * again for validity.
+ */
 export function decodeText(buf: Buffer, off: number, end: number): { text: string; invalidUtf8: boolean } {
-  const view = buf.subarray(off, end)
-  if (isUtf8(view)) return { text: view.toString('utf8'), invalidUtf8: false }
-  return { text: view.toString('latin1'), invalidUtf8: true }
+  const text = buf.toString('utf8', off, end)
+  if (text.indexOf('\uFFFD') < 0 || isUtf8(buf.subarray(off, end))) return { text, invalidUtf8: false }
+  return { text: buf.toString('latin1', off, end), invalidUtf8: true }
 }
 
-/** True when the bytes look like binary rather than text: NUL or many control characters in the head. */
+/**
+ * True when the bytes look like binary rather than text: a NUL, or more than one control character
+ * (other than TAB/LF/CR; DEL counts once one of those is present) in eight, within the first 512 bytes.
+ */
 export function looksBinary(buf: Buffer, off: number, end: number): boolean {
-  const head = buf.subarray(off, Math.min(end, off + 512))
-  if (head.indexOf(0) >= 0) return true
-  // Fast path: valid UTF-8 text (the common case) is examined for control characters only when it has some.
-  let hasCtl = false
-  for (let i = 0; i < head.length; i++) {
-    const c = head[i] ?? 0
-    if (c < 32 && c !== 9 && c !== 10 && c !== 13) {
-      hasCtl = true
-      break
-    }
-  }
-  if (!hasCtl) return false
   const stop = Math.min(end, off + 512)
   let ctl = 0
+  let hasCtl = false
   for (let i = off; i < stop; i++) {
     const c = buf[i] ?? 0
-    if (c === 0) return true
-    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 127) ctl++
+    if (c < 32) {
+      if (c === 0) return true
+      if (c !== 9 && c !== 10 && c !== 13) {
+        hasCtl = true
+        ctl++
+      }
+    } else if (c === 127) ctl++
   }
-  return ctl * 8 > stop - off
+  return hasCtl && ctl * 8 > stop - off
 }
 
 const MONTHS: Record<string, number> = {
@@ -135,7 +136,36 @@ const MONTHS: Record<string, number> = {
 
 /** Month index for a three-letter English month name (case as sent: `Jan`), or undefined. */
 export function monthIndex(name: string): number | undefined {
-  return MONTHS[name]
+  return name.length === 3 ? monthAt(name, 0) : undefined
+}
+
+const MONTH_CODES = new Map<number, number>(
+  Object.entries(MONTHS).map(([k, v]) => [(k.charCodeAt(0) << 16) | (k.charCodeAt(1) << 8) | k.charCodeAt(2), v]),
+)
+
+/** Month index for the three-letter month name at `s[i]`, without slicing; undefined when there is none. */
+export function monthAt(s: string, i: number): number | undefined {
+  const a = s.charCodeAt(i)
+  const b = s.charCodeAt(i + 1)
+  const c = s.charCodeAt(i + 2)
+  if (!(a < 128 && b < 128 && c < 128)) return undefined
+  return MONTH_CODES.get((a << 16) | (b << 8) | c)
+}
+
+/** UTC year of the last reference time seen, with its bounds (ms), so a run of messages skips `new Date`. */
+let refYear = 0
+let refYearStartMs = 0
+let refYearEndMs = -1
+
+function utcYearOf(ts: number): number {
+  const ms = ts * 1000
+  if (ms >= refYearStartMs && ms < refYearEndMs) return refYear
+  const y = new Date(ms).getUTCFullYear()
+  if (!Number.isFinite(y)) return y
+  refYear = y
+  refYearStartMs = Date.UTC(y, 0, 1)
+  refYearEndMs = Date.UTC(y + 1, 0, 1)
+  return y
 }
 
 function digits(s: string, i: number, n: number): number {
@@ -212,8 +242,8 @@ export function parseBsdTimestamp(
   tzOffsetMinutes = 0,
   knownYear?: number,
 ): { ts: number; next: number; hadYear: boolean } | undefined {
-  const mon = monthIndex(s.slice(i, i + 3))
-  if (mon === undefined || s[i + 3] !== ' ') return undefined
+  const mon = monthAt(s, i)
+  if (mon === undefined || s.charCodeAt(i + 3) !== 32) return undefined
   let j = i + 4
   if (s[j] === ' ') j++
   let d = 0
@@ -253,11 +283,11 @@ export function parseBsdTimestamp(
   if (year !== undefined) {
     return { ts: Date.UTC(year, mon, d, h, mi, se) / 1000 + frac - off, next: j, hadYear: true }
   }
-  const refYear = new Date(referenceTs * 1000).getUTCFullYear()
-  let ts = Date.UTC(refYear, mon, d, h, mi, se) / 1000 + frac - off
+  const ry = utcYearOf(referenceTs)
+  let ts = Date.UTC(ry, mon, d, h, mi, se) / 1000 + frac - off
   // Rollover: a December message received in January belongs to last year, and the reverse.
-  if (ts > referenceTs + 30 * 86400) ts = Date.UTC(refYear - 1, mon, d, h, mi, se) / 1000 + frac - off
-  else if (ts < referenceTs - 335 * 86400) ts = Date.UTC(refYear + 1, mon, d, h, mi, se) / 1000 + frac - off
+  if (ts > referenceTs + 30 * 86400) ts = Date.UTC(ry - 1, mon, d, h, mi, se) / 1000 + frac - off
+  else if (ts < referenceTs - 335 * 86400) ts = Date.UTC(ry + 1, mon, d, h, mi, se) / 1000 + frac - off
   return { ts, next: j, hadYear: false }
 }
 

@@ -7,7 +7,7 @@
  * Cisco format and sets `msg_id`. Not handled: named time zones (taken as UTC + configured offset), and
  * hostnames that look like tags (`host:` with no timestamp is read as a tag).
  */
-import { monthIndex, parseBsdTimestamp, parseRfc3339, type SyslogDraft } from './common.js'
+import { monthAt, parseBsdTimestamp, parseRfc3339, type SyslogDraft } from './common.js'
 
 const CISCO_MNEMONIC = /^%([A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*-[0-7]-[A-Za-z0-9_]+)(?::|$| )/
 const TAG = /^([^\s:[\]]{1,64})(?:\[([^\]\s]{0,32})\])?:$/
@@ -15,6 +15,7 @@ const HOSTNAME = /^[A-Za-z0-9_][A-Za-z0-9._:%-]{0,254}$/
 
 /** The `FAC-SEV-MNEMONIC` a Cisco message text starts with (`%ASA-6-302013: …`), or undefined. */
 export function ciscoMnemonic(message: string): string | undefined {
+  if (message.charCodeAt(0) !== 37) return undefined
   return CISCO_MNEMONIC.exec(message)?.[1]
 }
 
@@ -32,7 +33,7 @@ export function parseAnyTimestamp(
     const r = parseRfc3339(s, j, tzOffsetMinutes)
     if (r !== undefined) return r
     // NX-OS: `2018 Apr 20 13:15:07`.
-    if (s[j + 4] === ' ' && monthIndex(s.slice(j + 5, j + 8)) !== undefined) {
+    if (s[j + 4] === ' ' && monthAt(s, j + 5) !== undefined) {
       const b = parseBsdTimestamp(s, j + 5, referenceTs, tzOffsetMinutes, Number(s.slice(j, j + 4)))
       if (b !== undefined) return { ts: b.ts, next: b.next }
     }
@@ -45,11 +46,20 @@ export function parseAnyTimestamp(
 
 /** Skips a Cisco-style zone name (`UTC`, `MEST`, `NewYork`) followed by `:` after a timestamp. */
 function skipZone(s: string, j: number): number {
-  if (s[j] !== ' ') return j
+  if (s.charCodeAt(j) !== 32 || !isAlpha(s.charCodeAt(j + 1))) return j
   let k = j + 1
-  while (k < s.length && k - j <= 16 && /[A-Za-z0-9+-]/.test(s[k] ?? '')) k++
-  if (k > j + 1 && s[k] === ':' && /[A-Za-z]/.test(s[j + 1] ?? '')) return k
+  while (k < s.length && k - j <= 16 && isZoneChar(s.charCodeAt(k))) k++
+  if (k > j + 1 && s.charCodeAt(k) === 58) return k
   return j
+}
+
+function isAlpha(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+}
+
+/** `[A-Za-z0-9+-]` */
+function isZoneChar(c: number): boolean {
+  return isAlpha(c) || (c >= 48 && c <= 57) || c === 43 || c === 45
 }
 
 /** Parses from `i` (after PRI and any Cisco counters) to the end into `d`. */
@@ -105,7 +115,7 @@ export function parseRfc3164Into(
       rest = sp < 0 ? '' : rest.slice(sp + 1)
     }
   }
-  const m = CISCO_MNEMONIC.exec(rest)
+  const m = rest.charCodeAt(0) === 37 ? CISCO_MNEMONIC.exec(rest) : null
   if (m !== null) {
     d.format = 'cisco'
     d.msg_id = m[1] ?? ''

@@ -21,7 +21,7 @@ export function parseFortiKv(message: string): Map<string, string> {
 
 /** True when the message looks like a FortiGate traffic log. */
 export function probeFortinetTraffic(message: string): boolean {
-  return /\btype="?traffic"?(?:\s|$)/.test(message) && message.includes('srcip=')
+  return message.includes('srcip=') && /\btype="?traffic"?(?:\s|$)/.test(message)
 }
 
 /** Interprets a FortiGate traffic log; `ts` is the syslog time, replaced by `eventtime` when present. */
