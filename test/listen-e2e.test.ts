@@ -27,6 +27,7 @@ import {
   waitFor,
 } from './helpers/listen-child.js'
 import { readUdpDatagrams } from './helpers/netflow-datagrams.js'
+import { parsePrometheusText } from './helpers/prometheus-text.js'
 
 const CORPUS = path.resolve(import.meta.dirname, '../../shared/corpus')
 const PCAP = path.join(ROOT, 'pcaps/sample/ingress-sample.pcapng')
@@ -237,6 +238,10 @@ test('listen: NetFlow + syslog UDP/TCP + pcap on stdin at once, SIGTERM, everyth
       )
     })
     const before = await fetchMetrics(statsPort)
+    // The live exposition is valid Prometheus text (one TYPE per family, valid names and labels).
+    const live = parsePrometheusText(await (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text())
+    assert.equal(live.types.get('ingress_sensor_netflow_records_total'), 'counter')
+    assert.equal(live.types.get('ingress_sensor_flows_in_table'), 'gauge')
     assert.equal(metric(before, 'queue_dropped_total', 'collectors'), 0)
 
     const code = await c.stop('SIGTERM')
