@@ -45,9 +45,10 @@ export class JsonlSink {
 
   write(obj: object): void {
     const line = `${JSON.stringify(obj)}\n`
-    if (this.ownsFd && this.shouldRotate(Buffer.byteLength(line))) this.rotate()
+    const bytes = Buffer.byteLength(line)
+    if (this.ownsFd && this.shouldRotate(bytes)) this.rotate()
     this.pending.push(line)
-    this.pendingBytes += line.length
+    this.pendingBytes += bytes
     this.lines++
     if (this.pendingBytes >= BATCH_BYTES) this.flush()
   }
