@@ -26,6 +26,8 @@ const CEF_SEVERITY: Readonly<Record<Severity, number>> = { critical: 10, high: 8
 /** local0 */
 const FACILITY = 16
 const MAX_BACKLOG = 10_000
+/** Bytes queued in a connected TCP socket (a slow SIEM) above which alerts are dropped and counted. */
+const MAX_SOCKET_QUEUE_BYTES = 16 * 1024 * 1024
 const SD_ID = 'ingress@32473'
 
 export function parseForwardUrl(url: string): ForwardTarget {
@@ -184,6 +186,10 @@ export class SiemForwarder {
     }
     const framed = Buffer.concat([Buffer.from(`${msg.length} `), msg])
     if (this.connected && this.tcp) {
+      if (this.tcp.writableLength > MAX_SOCKET_QUEUE_BYTES) {
+        this.counters.inc('forward_dropped_total', 'tcp_slow_receiver')
+        return
+      }
       this.tcp.write(framed)
       this.counters.inc('forward_sent_total', 'tcp')
     } else if (this.backlog.length < MAX_BACKLOG) {
