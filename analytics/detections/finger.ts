@@ -57,26 +57,31 @@ const def = defineDetection<FingerParams>({
 })
 
 function fromSession(ev: FingerEvent, p: FingerParams, ctx: DetectionContext, out: boolean): AlertEvent {
-  let score = 25
-  const reasons = [`finger query "${ev.query}" answered with ${ev.reply_bytes} bytes in ${ev.reply_lines} lines`]
+  // Calibrated (docs/alerts.md): a small text reply from an internal server is context (info); finger with the
+  // internet is medium; a script or executable reply is a tool transfer (high; critical from outside with context).
+  let score = 15
+  const reasons = [`finger query "${ev.query}" answered with ${ev.reply_bytes} bytes in ${ev.reply_lines} lines (+15)`]
   if (out) {
-    score += 15
-    reasons.push('outbound finger to an external host (+15)')
+    score += 25
+    reasons.push('finger with an external host (+25)')
   }
   if (ev.resp_p !== 79) {
-    score += 10
-    reasons.push(`finger on TCP/${ev.resp_p}, not the registered port 79 (+10)`)
+    score += 5
+    reasons.push(`finger on TCP/${ev.resp_p}, not the registered port 79 (+5)`)
   }
   if (ev.reply_bytes > p.large_reply_bytes) {
     score += 10
     reasons.push(`reply larger than ${p.large_reply_bytes} bytes: a transfer channel (+10)`)
   }
-  if (ev.reply_type === 'script') {
-    score += 30
-    reasons.push('reply is a script or command list (ClickFix "finger user@host | cmd") (+30)')
-  } else if (EXECUTABLE.has(ev.reply_type)) {
-    score += 40
-    reasons.push(`reply is executable content (${ev.reply_type}) (+40)`)
+  if (ev.reply_type === 'script' || EXECUTABLE.has(ev.reply_type)) {
+    const what =
+      ev.reply_type === 'script'
+        ? 'a script or command list (ClickFix "finger user@host | cmd")'
+        : `executable content (${ev.reply_type})`
+    // A tool arriving over finger is high before context, wherever it comes from (docs/alerts.md).
+    const next = Math.min(84, Math.max(65, score + 30))
+    reasons.push(`reply is ${what} (+${next - score})`)
+    score = next
   }
   const evidence: Evidence[] = [
     {
@@ -107,8 +112,8 @@ function fromSession(ev: FingerEvent, p: FingerParams, ctx: DetectionContext, ou
 }
 
 function fromFlow(ev: FlowRecord, p: FingerParams, ctx: DetectionContext, out: boolean): AlertEvent {
-  let score = 25
-  const reasons = [`TCP/79 flow in ${ev.source_kind} records: finger by port alone (no payload seen)`]
+  let score = 15
+  const reasons = [`TCP/79 flow in ${ev.source_kind} records: finger by port alone (no payload seen) (+15)`]
   if (out) {
     score += 15
     reasons.push('outbound to an external host (+15)')

@@ -42,11 +42,11 @@ async function tsharkTransfers(file: string, port = 21): Promise<string[][]> {
 }
 
 const CASES: [string, number, string, string][] = [
-  ['ftp-passive-retr-elf', 21, 'critical', 'elf'],
+  ['ftp-passive-retr-elf', 21, 'high', 'elf'],
   ['ftp-active-retr-text', 21, 'medium', 'text'],
-  ['ftp-passive-stor-upload', 21, 'critical', 'elf'],
+  ['ftp-passive-stor-upload', 21, 'high', 'elf'],
   ['ftp-active-port-retr', 21, 'medium', 'text'],
-  ['ftp-port-2121-retr', 2121, 'critical', 'elf'],
+  ['ftp-port-2121-retr', 2121, 'high', 'elf'],
 ]
 
 // tshark runs once per capture, concurrently, before the tests use its answers.

@@ -9,7 +9,7 @@
  */
 import { type DetectionContext, defineDetection, makeAlert } from '../detection.js'
 import type { AlertEvent, AlertFile, FileEvent, FlowRecord, FtpEvent, SensorEvent } from '../events.js'
-import { boundaryRows, boundedSet, type Row, typeRows } from './transfer-score.js'
+import { boundaryRows, boundedSet, type Row, TRANSFER_BASE, transferTotal, typeRows } from './transfer-score.js'
 
 export interface FtpTransferParams {
   /** Seconds during which the same transfer (hosts, name, direction) is one alert. */
@@ -117,6 +117,7 @@ function fromFile(f: FileEvent, p: FtpTransferParams, ctx: DetectionContext): Al
   const user = f.context?.user
   const { client, server } = clientServer(f)
   const rows: Row[] = [...boundaryRows(ctx, client, server, upload), ...typeRows(f)]
+  const score = transferTotal(ctx, client, server, TRANSFER_BASE, rows)
   const reasons = [
     `FTP ${cmd} ${upload ? 'upload' : 'download'} of "${f.name ?? '?'}": ${f.bytes} bytes of ${f.type}${f.complete ? '' : ' (incomplete)'}`,
     ...rows.map((r) => r.reason),
@@ -134,7 +135,7 @@ function fromFile(f: FileEvent, p: FtpTransferParams, ctx: DetectionContext): Al
     ts: f.ts,
     source: f.source,
     message: `FTP ${upload ? 'upload' : 'download'} of ${f.name ?? 'a file'} between ${client} and ${server} (${f.bytes} bytes, ${f.type}).`,
-    score: total(rows, 30),
+    score,
     reasons,
     evidence: [
       {
@@ -161,7 +162,7 @@ function fromControl(ev: FtpEvent, p: FtpTransferParams, ctx: DetectionContext):
   const upload = ev.command !== 'RETR'
   const rows: Row[] = [...boundaryRows(ctx, ev.orig_h, ev.resp_h, upload)]
   if (ev.arg !== undefined && EXEC_NAME.test(ev.arg))
-    rows.push({ points: 15, reason: `file name has an executable extension (+15)` })
+    rows.push({ points: 10, reason: `file name has an executable extension (+10)` })
   const reasons = [
     `FTP ${ev.command} "${ev.arg ?? ''}" → ${ev.reply_code ?? '?'}; data connection not seen, content unknown`,
     ...rows.map((r) => r.reason),

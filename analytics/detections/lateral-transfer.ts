@@ -88,11 +88,11 @@ const definition = defineDetection<LateralTransferParams>({
     outside_memory_s: 7 * 86400,
     outside_memory_max: 10_000,
     base_score: 45,
-    executable_points: 10,
-    admin_share_points: 20,
+    executable_points: 20,
+    admin_share_points: 10,
     seen_outside_name_points: 15,
     seen_outside_hash_points: 25,
-    host_signal_score: 55,
+    host_signal_score: 65,
     suppress_for_s: 3600,
     allowed_senders: [],
   },
@@ -201,7 +201,11 @@ class LateralTransfer {
     }
     const p = this.p
     const factors: ScoreFactor[] = [{ factor: 'internal_transfer', points: p.base_score, value: f.file_proto }]
-    if (kind === 'executable') factors.push({ factor: 'executable', points: p.executable_points, value: f.type })
+    // The sniffed content wins over the name: an `.exe` name on content sniffed as something else (gzip, text)
+    // is still reported, without the executable points.
+    const contentSaysOther = f.type !== 'unknown' && toolKind(f.type, undefined) === undefined
+    if (kind === 'executable' && !contentSaysOther)
+      factors.push({ factor: 'executable', points: p.executable_points, value: f.type })
     const share = f.file_proto === 'smb' ? shareOf(f) : undefined
     if (share !== undefined && ADMIN_SHARE.test(`${share}\\`)) {
       factors.push({ factor: 'admin_share', points: p.admin_share_points, value: share })

@@ -55,12 +55,20 @@ test('abbreviated add forwarding to external RDP is critical, with details and e
 test('full-syntax add to loopback on a high port is medium; well-known listen port raises it', () => {
   const [m] = run(
     proc(
-      'netsh interface portproxy add v4tov4 listenaddress=0.0.0.0 listenport=48333 connectaddress=127.0.0.1 connectport=80',
+      'netsh interface portproxy add v4tov4 listenaddress=0.0.0.0 listenport=48333 connectaddress=127.0.0.1 connectport=8080',
     ),
   )
   assert.equal(m?.severity, 'medium')
   const [h] = run(proc('netsh interface portproxy add v4tov4 listenport=445 connectaddress=10.1.2.3 connectport=445'))
   assert.ok(h && m && h.score > m.score)
+  // Calibration (docs/alerts.md): forwarding to 3389/445/443/80 is high, whatever the listen port.
+  assert.equal(h?.severity, 'high')
+  const [w] = run(
+    proc(
+      'netsh interface portproxy add v4tov4 listenaddress=0.0.0.0 listenport=48333 connectaddress=127.0.0.1 connectport=80',
+    ),
+  )
+  assert.equal(w?.severity, 'high')
 })
 
 test('registry writes: Sysmon 13 and Security 4657, any case; writer other than netsh raises the score', () => {

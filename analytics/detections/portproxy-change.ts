@@ -68,7 +68,7 @@ const definition: DetectionDefinition<PortproxyChangeParams> = defineDetection<P
   inputs: ['host'],
   params: {
     well_known_ports: [21, 22, 23, 25, 53, 80, 88, 135, 139, 389, 443, 445, 636, 1433, 3306, 3389, 5985, 5986],
-    sensitive_connect_ports: [3389],
+    sensitive_connect_ports: [3389, 445, 443, 80],
     suppress_for_s: 3600,
   },
   create(params, ctx) {
@@ -78,8 +78,8 @@ const definition: DetectionDefinition<PortproxyChangeParams> = defineDetection<P
       const reasons: string[] = []
       let score: number
       if (p.verb === 'add' || p.verb === 'set') {
-        score = 55
-        reasons.push(`port proxy ${p.verb} (${p.via}) (+55)`)
+        score = 45
+        reasons.push(`port proxy ${p.verb} (${p.via}) (+45)`)
       } else if (p.verb === 'delete') {
         score = 30
         reasons.push(`port proxy deleted (${p.via}) (+30)`)
@@ -91,17 +91,17 @@ const definition: DetectionDefinition<PortproxyChangeParams> = defineDetection<P
       const cp = Number(p.connect_port)
       const adding = p.verb === 'add' || p.verb === 'set'
       if (adding && wellKnown.has(lp)) {
-        score += 15
-        reasons.push(`listens on well-known port ${lp} (+15)`)
+        score += 5
+        reasons.push(`listens on well-known port ${lp} (+5)`)
       }
       if (adding && sensitive.has(cp)) {
-        score += 15
-        reasons.push(`forwards to RDP/sensitive port ${cp} (+15)`)
+        score += 20
+        reasons.push(`forwards to RDP/sensitive port ${cp} (+20)`)
       }
       const ca = p.connect_address
       if (adding && ca !== undefined && !isLoopback(ca) && /^[\d.:a-fA-F]+$/.test(ca) && !ctx.internal.has(ca)) {
-        score += 15
-        reasons.push(`connect address ${ca} is external (+15)`)
+        score += 10
+        reasons.push(`connect address ${ca} is external (+10)`)
       }
       if (adding && p.listen_address !== undefined && isAny(p.listen_address)) {
         score += 5

@@ -43,13 +43,25 @@ const EXPECTED_ONLY = new Set(['ftp-data', 'tftp-data'])
 const NOTABLE: Readonly<Record<string, number>> = {
   'ssh@tls': 20,
   'ssh@http': 20,
-  'http@tls': 15,
+  'http@tls': 20,
   'http@dns': 15,
-  'http@ssh': 15,
   'tls@dns': 10,
   'ssh@dns': 20,
   'tls@ftp': 10,
   'tls@ssh': 10,
+}
+
+/** Alternative HTTP/proxy ports without a registered protocol in our table, where HTTP is expected. */
+const ALT_HTTP_PORTS = new Set([3128, 8000, 8008, 8081, 8888])
+/** An unconfirmed mismatch stays low even with the scorer's context (28 × 1.35 < 40). */
+const UNCONFIRMED_MAX = 28
+/** A mismatch alone is one indicator: at most high, below the scorer's CRITICAL_BASE_MIN (70). */
+const MISMATCH_MAX = 69
+
+/** True when a hex payload prefix begins with MZ or ELF magic. */
+function isExecutableHex(hex: string): boolean {
+  const h = hex.toLowerCase()
+  return h.startsWith('4d5a') || h.startsWith('7f454c46')
 }
 
 const def = defineDetection<ProtocolPortMismatchParams>({
@@ -106,25 +118,35 @@ function judge(ev: AppProtoEvent, p: ProtocolPortMismatchParams, ctx: DetectionC
         reasons.push(`${app} over a ${registered[0]} port is a known tunnel/staging pattern (+${bonus})`)
       }
     } else {
-      score = app === 'tls' ? 10 : 30
-      reasons.push(`${app} on ${port}, a port with no registered protocol (${seen})`)
+      // A confirmed protocol on a port nobody registered (HTTP on 31337, DNS on 8053) is medium; TLS anywhere,
+      // HTTP on proxy/alt-HTTP ports and anything on an ephemeral port (often a flow seen from its reply) are not.
+      score = app === 'tls' ? 10 : (app === 'http' && ALT_HTTP_PORTS.has(ev.resp_p)) || ev.resp_p >= 32768 ? 25 : 40
+      reasons.push(`${app} on ${port}, a port with no registered protocol (${seen}) (+${score})`)
     }
     if (ev.app_proto_ts !== '' && ev.app_proto_tc !== '' && ev.app_proto_ts !== ev.app_proto_tc) {
       score += 10
       reasons.push('the two directions disagree (+10)')
     }
     if (!ev.confirmed) {
-      score = Math.min(score, 39)
-      reasons.push('not confirmed by a second proof token: capped below medium')
+      score = Math.min(score, UNCONFIRMED_MAX)
+      reasons.push(`not confirmed by a second proof token: capped at ${UNCONFIRMED_MAX} (low, even with context)`)
     }
   } else {
     const known = registered.filter((r) => IDENTIFIABLE.has(r))
-    if (known.length === 0) return undefined
-    score = 25
-    if (known.includes('dns')) score += 10
+    if (known.length === 0 && !isExecutableHex(ev.first_tc_hex) && !isExecutableHex(ev.first_ts_hex)) return undefined
+    score = 22
+    if (known.includes('dns')) score += 5
     reasons.push(
-      `${port} is registered for ${registered.join('/')} but neither direction's first payload was identifiable`,
+      `${port} is registered for ${registered.join('/')} but neither direction's first payload was identifiable (+${score})`,
     )
+  }
+  if (app === '' && (isExecutableHex(ev.first_tc_hex) || isExecutableHex(ev.first_ts_hex))) {
+    score = Math.max(score, 65)
+    reasons.push('the first payload is a raw executable (MZ/ELF magic) with no application protocol: at least 65')
+  }
+  if (score > MISMATCH_MAX) {
+    reasons.push(`a mismatch alone is one indicator: capped at ${MISMATCH_MAX} (${MISMATCH_MAX - score})`)
+    score = MISMATCH_MAX
   }
   const evidence = [
     {

@@ -48,8 +48,8 @@ async function tshark(file: string): Promise<{ names: string[]; blocks: number }
 }
 
 const CASES: [string, string, 'download' | 'upload' | undefined, string | undefined][] = [
-  ['tftp-rrq-elf', 'critical', 'download', 'elf'],
-  ['tftp-wrq-upload', 'critical', 'upload', 'elf'],
+  ['tftp-rrq-elf', 'high', 'download', 'elf'],
+  ['tftp-wrq-upload', 'high', 'upload', 'elf'],
   ['tftp-rrq-text', 'medium', 'download', 'text'],
   ['tftp-rrq-blksize', 'medium', 'download', 'text'],
   ['tftp-rrq-missing', 'low', undefined, undefined],

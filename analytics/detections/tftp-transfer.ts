@@ -9,7 +9,10 @@
  */
 import { type DetectionContext, defineDetection, makeAlert } from '../detection.js'
 import type { AlertEvent, AlertFile, FileEvent, FlowRecord, SensorEvent, TftpEvent } from '../events.js'
-import { boundaryRows, boundedSet, type Row, typeRows } from './transfer-score.js'
+import { boundaryRows, boundedSet, type Row, TRANSFER_BASE, transferTotal, typeRows } from './transfer-score.js'
+
+/** Highest score of a TFTP transfer that ended in an error or carried no data. */
+const NOTHING_MOVED_MAX = 28
 
 export interface TftpTransferParams {
   /** Seconds during which the same transfer (client, server, file, op) is one alert. */
@@ -102,15 +105,15 @@ function fromTransfer(
     `TFTP ${upload ? 'WRQ (upload)' : 'RRQ (download)'} of "${ev.filename}" mode ${ev.mode}${opts !== '' ? ` options ${opts}` : ''}: ${ev.blocks} blocks, ${ev.bytes} bytes${ev.complete ? '' : ', incomplete'}`,
   ]
   const rows: Row[] = [...boundaryRows(ctx, ev.orig_h, ev.resp_h, upload)]
-  if (upload) rows.push({ points: 10, reason: 'write request: a file pushed to the server (+10)' })
   if (f !== undefined) rows.push(...typeRows(f))
-  let score = sum(rows, 30)
+  let score = transferTotal(ctx, ev.orig_h, ev.resp_h, TRANSFER_BASE, rows)
+  // A failed or empty transfer moved nothing: low at most, even with the scorer's context (28 × 1.35 < 40).
   if (ev.error_code !== undefined) {
-    reasons.push(`ended with TFTP ERROR ${ev.error_code} "${ev.error_msg ?? ''}"`)
-    score = Math.min(score, 30)
+    reasons.push(`ended with TFTP ERROR ${ev.error_code} "${ev.error_msg ?? ''}" (score at most ${NOTHING_MOVED_MAX})`)
+    score = Math.min(score, NOTHING_MOVED_MAX)
   } else if (ev.blocks === 0) {
-    reasons.push('no data phase seen')
-    score = Math.min(score, 30)
+    reasons.push(`no data phase seen (score at most ${NOTHING_MOVED_MAX})`)
+    score = Math.min(score, NOTHING_MOVED_MAX)
   }
   reasons.push(...rows.map((r) => r.reason))
   const file: AlertFile | undefined =

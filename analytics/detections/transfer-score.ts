@@ -44,8 +44,33 @@ export function boundaryRows(ctx: DetectionContext, client: string, server: stri
   const sIn = ctx.internal.has(server)
   if (!cIn || !sIn)
     rows.push({ points: 15, reason: `transfer to or from the internet (${sIn ? client : server}) (+15)` })
-  if (upload && cIn && !sIn) rows.push({ points: 10, reason: 'upload to an external server (+10)' })
+  if (upload && cIn && !sIn) rows.push({ points: 5, reason: 'upload to an external server (+5)' })
   return rows
+}
+
+/** Base score of a transfer before its rows: text/config between internal hosts is low (docs/alerts.md). */
+export const TRANSFER_BASE = 25
+
+/**
+ * Highest score before the scorer's context for a transfer with the internet: an executable over TFTP/FTP from
+ * outside is high (the risky protocol is itself an indicator) but one strong indicator, so it stays below the
+ * scorer's CRITICAL_BASE_MIN (70) and context keeps it high; critical needs a chain.
+ */
+export const EXTERNAL_TRANSFER_MAX = 69
+
+/** Sums `rows` on `base`, capping a transfer with the internet at EXTERNAL_TRANSFER_MAX (the cap is a row too). */
+export function transferTotal(
+  ctx: DetectionContext,
+  client: string,
+  server: string,
+  base: number,
+  rows: Row[],
+): number {
+  const sum = rows.reduce((s, r) => s + r.points, base)
+  if (sum <= EXTERNAL_TRANSFER_MAX || (ctx.internal.has(client) && ctx.internal.has(server))) return sum
+  const cut = EXTERNAL_TRANSFER_MAX - sum
+  rows.push({ points: cut, reason: `capped at ${EXTERNAL_TRANSFER_MAX} before context (${cut})` })
+  return EXTERNAL_TRANSFER_MAX
 }
 
 /** A bounded insertion-ordered map: the oldest entry is evicted past `cap`. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { DestinationBaseline } from '../baselines/destination-baseline.js'
-import { makeAlert } from '../detection.js'
+import { makeAlert, severityForScore as severityOf } from '../detection.js'
 import inboundTransfer from '../detections/inbound-transfer.js'
 import type { AlertEvent, FlowRecord } from '../events.js'
 import { AddressSet } from '../net/address-set.js'
@@ -393,17 +393,20 @@ test('enrichAlert adds baseline facts, never-seen and off-hours factors, and tri
   const a = scorer.enrichAlert(raw)
   assert.ok(a)
   assert.equal(a.never_seen, true)
-  // 50 + never seen (20 + 10) + off hours 10; the user agent is the detection's own to score.
-  assert.equal(a.score, 90)
-  assert.equal(a.severity, 'critical')
-  assert.ok(a.reasons[0] === 'PE file over HTTP' && a.reasons.length === 4, a.reasons.join('; '))
+  // Calibrated (docs/alerts.md): 50 × never seen by the host (1 + 0.75 × 0.2) × by the site (1 + 0.1) × off hours
+  // (1 + 0.1) = 50 × 1.39, bounded to × 1.35 = 67.5 → 68; the user agent is the detection's own to score.
+  assert.equal(a.score, 68)
+  assert.equal(a.severity, 'high')
+  assert.ok(a.reasons[0] === 'PE file over HTTP' && a.reasons.length === 5, a.reasons.join('; '))
+  assert.ok(a.score_factors?.some((f) => f.factor === 'context_bound'))
   assert.equal(points(a, 'download_agent'), undefined)
   assert.ok(a.triage?.some((t) => t.startsWith('Did the transfer happen outside working hours? Sensor: yes')))
   // Once the host has used the destination, enrichment says since when.
   scorer.observe(makeFlow({ ts: sunday - 86_400 * 30 }))
   const b = scorer.enrichAlert({ ...raw, details: {} })
   assert.equal(b?.first_seen, new Date((sunday - 86_400 * 30) * 1000).toISOString())
-  assert.equal(b?.score, 60, '50 + off hours only')
+  // Known to the host for 30 days (> recent_days): × (1 − 0.5 × 0.2); known to the site: × 1; off hours × 1.1.
+  assert.equal(b?.score, Math.round(50 * 0.9 * 1.1), '50 × 0.9 × 1.1')
   // Internal to internal (T1570): no destination baseline factors.
   const lateral = makeAlert({ ...inboundTransfer, id: 'smb-executable-write' }, ctx, {
     ts: WEDNESDAY_10_UTC,
@@ -421,6 +424,81 @@ test('enrichAlert adds baseline facts, never-seen and off-hours factors, and tri
   assert.equal(l?.score, 60)
   assert.ok(l?.triage?.some((t) => t.includes('ADMIN$')))
   assert.equal(baseline.stats.entries, 1)
+})
+
+/** A detection alert with a given base score, internal host 10.66.0.2 to an external destination. */
+function detectionAlert(id: string, score: number, ts: number): AlertEvent {
+  return makeAlert(
+    { ...inboundTransfer, id },
+    { internal: new AddressSet(INTERNAL) },
+    {
+      ts,
+      source: 'pcap:t',
+      message: `${id} alert`,
+      score,
+      reasons: [`${id} base`],
+      evidence: [],
+      identifier: `${id}:${score}:${ts}`,
+      conn: makeFlow({ ts }),
+    },
+  )
+}
+
+test('calibration: context is a bounded factor, at most one band up, never critical from context alone', () => {
+  const sunday = Date.UTC(2026, 10, 22, 3, 0) / 1000
+  for (let base = 0; base <= 100; base += 1) {
+    const { scorer } = setup()
+    const a = scorer.enrichAlert(detectionAlert('x', base, sunday))
+    assert.ok(a)
+    // Never-seen (host and site) and off-hours together: × 1.39, bounded to × 1.35.
+    assert.ok(a.score <= Math.min(100, Math.round(base * 1.35)), `${base} → ${a.score}`)
+    assert.ok(a.score >= base, `${base} → ${a.score}`)
+    const band = (s: number) => ['info', 'low', 'medium', 'high', 'critical'].indexOf(severityOf(s))
+    assert.ok(band(a.score) - band(base) <= 1, `${base} → ${a.score} crosses more than one band`)
+    if (base < 70) assert.notEqual(a.severity, 'critical', `${base} → ${a.score}`)
+    assert.equal(a.severity, severityOf(a.score))
+  }
+})
+
+test('calibration: an info contact ends at low at most; off-hours alone crosses at most one band', () => {
+  const sunday = Date.UTC(2026, 10, 22, 3, 0) / 1000
+  const { scorer } = setup()
+  const cloud = scorer.enrichAlert(detectionAlert('cloud-file-service', 10, sunday))
+  assert.ok(cloud && cloud.score < 40)
+  const { scorer: s2, baseline } = setup()
+  // The destination is known to the host and the site since yesterday (recent: ×(1 + 0.75 × 0.2 × 0.25)).
+  s2.observe(makeFlow({ ts: sunday - 86_400 }))
+  assert.equal(baseline.stats.entries, 1)
+  for (let base = 0; base <= 100; base += 1) {
+    const weekday = s2.enrichAlert(detectionAlert('x', base, WEDNESDAY_10_UTC))
+    const night = s2.enrichAlert(detectionAlert('x', base, sunday))
+    assert.ok(weekday && night)
+    const band = (s: number) => ['info', 'low', 'medium', 'high', 'critical'].indexOf(severityOf(s))
+    assert.ok(band(night.score) - band(weekday.score) <= 1, `${base}: ${weekday.score} → ${night.score}`)
+  }
+})
+
+test('calibration: never-seen raises, a destination seen for weeks lowers', () => {
+  const { scorer } = setup()
+  const fresh = scorer.enrichAlert(detectionAlert('x', 60, WEDNESDAY_10_UTC))
+  scorer.observe(makeFlow({ ts: WEDNESDAY_10_UTC - 86_400 * 30 }))
+  const known = scorer.enrichAlert(detectionAlert('x', 60, WEDNESDAY_10_UTC))
+  assert.ok(fresh && known)
+  assert.ok(fresh.score > 60, String(fresh.score))
+  assert.ok(known.score < 60, String(known.score))
+  assert.equal(points(known, 'never_seen_host'), Math.round(60 * -0.1 * 10) / 10)
+  assert.equal(known.first_seen, new Date((WEDNESDAY_10_UTC - 86_400 * 30) * 1000).toISOString())
+})
+
+test('calibration: factors a detection already scored are not added again; the chain gets no context', () => {
+  const sunday = Date.UTC(2026, 10, 22, 3, 0) / 1000
+  const { scorer } = setup()
+  const own = { ...detectionAlert('x', 50, sunday), score_factors: [{ factor: 'off_hours', points: 5 }] }
+  const a = scorer.enrichAlert(own)
+  assert.equal(a?.score_factors?.filter((f) => f.factor === 'off_hours').length, 1)
+  const chain = scorer.enrichAlert(detectionAlert('chain', 80, sunday))
+  assert.equal(chain?.score, 80)
+  assert.ok(chain?.triage !== undefined)
 })
 
 test('a disabled detection raises nothing', () => {

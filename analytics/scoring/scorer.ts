@@ -15,7 +15,7 @@ import { type DestinationBaseline, isFailedConnection } from '../baselines/desti
 import { Counters } from '../counters.js'
 import { type DetectionContext, makeAlert, severityForScore } from '../detection.js'
 import inboundTransfer from '../detections/inbound-transfer.js'
-import type { AlertEvent, AlertFile, FlowRecord, ScoreFactor, SensorEvent, Severity } from '../events.js'
+import type { AlertEvent, AlertFile, FlowRecord, ScoreFactor, SensorEvent } from '../events.js'
 import { AddressSet, parseIpv4, parseIpv6 } from '../net/address-set.js'
 import {
   compileFileRisk,
@@ -70,9 +70,82 @@ interface FlowContext {
 
 /** Flows whose app-layer context is remembered until they end. */
 const FLOW_CONTEXT_MAX = 65_536
-const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10
+
+/** Bounds of the context factor the scorer applies to a detection's base score (docs/alerts.md). */
+export const CONTEXT_MIN = 0.8
+export const CONTEXT_MAX = 1.35
+/** Lowest score of the critical band. */
+const CRITICAL_FLOOR = 85
+/**
+ * Lowest base score the context may lift into critical: the detection itself must have seen more than one strong
+ * indicator (a LOLBin fetching an executable, a type that lies); one strong indicator plus context stays high.
+ */
+export const CRITICAL_BASE_MIN = 70
+/** Lower bounds of the severity bands (analytics/detection.ts severityForScore). */
+const BAND_FLOORS = [0, 20, 40, 65, 85] as const
+/** The chain detection correlates already-enriched alerts. */
+const CHAIN_ID = 'chain'
+
+/** One multiplicative context factor for a detection alert. */
+interface ContextMultiplier {
+  readonly factor: string
+  /** Multiplier on the score (1 = neutral). */
+  readonly mult: number
+  readonly value?: string | number | boolean | undefined
+  readonly note: string
+}
+
+/** Index of the severity band a score falls in (0 info .. 4 critical). */
+function bandOf(score: number): number {
+  let b = 0
+  for (let i = 0; i < BAND_FLOORS.length; i++) if (score >= (BAND_FLOORS[i] ?? 0)) b = i
+  return b
+}
+
+/**
+ * Applies context multipliers to a detection's base score: each factor's points are the change it makes in turn;
+ * the overall factor is clamped to [CONTEXT_MIN, CONTEXT_MAX], and the result may rise at most one severity band
+ * above the base score's band. Clamps appear as their own `context_bound` row.
+ */
+export function applyContext(
+  base: number,
+  mults: readonly ContextMultiplier[],
+): { score: number; reasons: string[]; factors: ScoreFactor[] } {
+  const reasons: string[] = []
+  const factors: ScoreFactor[] = []
+  let total = base
+  let product = 1
+  for (const m of mults) {
+    product *= m.mult
+    const points = round1(total * (m.mult - 1))
+    total += points
+    const v = m.value
+    factors.push(v !== undefined ? { factor: m.factor, points, value: v } : { factor: m.factor, points })
+    if (points !== 0) reasons.push(`${m.note}: ×${Math.round(m.mult * 100) / 100} (${points >= 0 ? '+' : ''}${points})`)
+  }
+  let bounded = base * Math.max(CONTEXT_MIN, Math.min(CONTEXT_MAX, product))
+  let why = ''
+  if (product > CONTEXT_MAX) why = `context factor capped at ×${CONTEXT_MAX}`
+  else if (product < CONTEXT_MIN) why = `context factor floored at ×${CONTEXT_MIN}`
+  const ceilingBand = Math.min(4, bandOf(base) + 1)
+  const ceiling = ceilingBand < 4 ? (BAND_FLOORS[ceilingBand + 1] ?? 100) - 1 : 100
+  if (bounded > ceiling && ceiling < 100) {
+    bounded = ceiling
+    why = `context raises at most one severity band (at most ${ceiling})`
+  } else if (bounded >= CRITICAL_FLOOR && base < CRITICAL_BASE_MIN) {
+    bounded = CRITICAL_FLOOR - 1
+    why = `context alone does not make an alert critical (base ${base} < ${CRITICAL_BASE_MIN}): at most ${CRITICAL_FLOOR - 1}`
+  }
+  const final = Math.max(0, Math.min(100, Math.round(bounded)))
+  const rest = round1(final - total)
+  if (why !== '' && rest !== 0) {
+    factors.push({ factor: 'context_bound', points: rest, value: Math.round((final / Math.max(1, base)) * 100) / 100 })
+    reasons.push(`${why}: ${rest}`)
+  }
+  return { score: final, reasons, factors }
+}
 
 /** A string field of alert details, if present. */
 function detailString(a: AlertEvent, key: string): string | undefined {
@@ -307,9 +380,16 @@ export class Scorer {
   }
 
   /**
-   * Enriches an alert raised by a detection with context the detection cannot know: baseline facts for the
-   * external peer, never-seen, prevalence and off-hours factors (those it did not already score), allowlists
-   * (including `allowed_agents` against `details.user_agent`), final score and severity, and triage. Returns undefined when an allowlist suppresses it (counted) or in learn mode.
+   * Enriches an alert raised by a detection with context the detection cannot know, as a bounded multiplicative
+   * factor on the detection's base score (docs/alerts.md, "How the score is built"): never-seen destination for
+   * the host (×(1 + 0.75·w)) and for the site (×(1 + w)), a destination known to the host for longer than
+   * `recent_days` (×(1 − 0.5·w)), off-hours (×(1 + w)), prevalence (× (1 − prevalence_discount)); the product is
+   * clamped to [CONTEXT_MIN, CONTEXT_MAX] and the result may rise by at most one severity band over the base
+   * score's band (an info contact ends at low at most). The alert's own content (file type, user agent) is the
+   * detection's to score and is never added again; factors the detection already scored (same name) are skipped.
+   * Then allowlists (including `allowed_agents` against `details.user_agent`), final score, severity (always
+   * `severityForScore` of the final score) and triage. Returns undefined when an allowlist suppresses it
+   * (counted) or in learn mode.
    */
   enrichAlert(alert: AlertEvent): AlertEvent | undefined {
     if (this.learnOnly) {
@@ -320,7 +400,8 @@ export class Scorer {
     this.counters.inc('scorer_alerts_enriched_total', alert.detection)
     const have = new Set((alert.score_factors ?? []).map((f) => f.factor))
     const subs: Subscore[] = []
-    const mods: (Modifier | undefined)[] = []
+    const mults: ContextMultiplier[] = []
+    const w = this.config.scoring.weights
     let host: string | undefined
     let dest: string | undefined
     if (alert.orig_h !== undefined && alert.resp_h !== undefined) {
@@ -331,6 +412,8 @@ export class Scorer {
         dest = oi ? alert.resp_h : alert.orig_h
       }
     }
+    // A correlation of alerts (chain) carries its parts' context already: only allowlists and triage apply.
+    const contextual = alert.detection !== CHAIN_ID
     const names: string[] = []
     let prevalence = 0
     let siteHosts = 0
@@ -340,9 +423,26 @@ export class Scorer {
       const look = this.baseline.lookup(host, dest)
       const learning = this.baseline.isLearning(host, alert.ts)
       const seen = { hostFirstSeen: look.hostFirstSeen, siteFirstSeen: look.siteFirstSeen, learning }
-      if (!have.has('never_seen_host')) subs.push(neverSeenHostFactor(seen, alert.ts, this.config.scoring.recent_days))
-      if (!have.has('never_seen_site')) subs.push(neverSeenSiteFactor(seen))
-      mods.push(prevalenceModifier(look, this.config.scoring))
+      const recentDays = this.config.scoring.recent_days
+      if (contextual && !have.has('never_seen_host')) {
+        const f = neverSeenHostFactor(seen, alert.ts, recentDays)
+        subs.push(f)
+        const known = !learning && f.subscore === 0 && look.hostFirstSeen !== undefined
+        const m = known ? 1 - 0.5 * w.never_seen_host : 1 + 0.75 * w.never_seen_host * f.subscore
+        mults.push({ factor: 'never_seen_host', mult: m, value: f.value, note: f.note })
+      }
+      if (contextual && !have.has('never_seen_site')) {
+        const f = neverSeenSiteFactor(seen)
+        subs.push(f)
+        mults.push({
+          factor: 'never_seen_site',
+          mult: 1 + w.never_seen_site * f.subscore,
+          value: f.value,
+          note: f.note,
+        })
+      }
+      const prev = contextual ? prevalenceModifier(look, this.config.scoring) : undefined
+      if (prev) mults.push({ factor: prev.factor, mult: prev.keep, value: prev.value, note: prev.note })
       names.push(...look.names)
       prevalence = look.prevalence
       siteHosts = look.siteHosts
@@ -353,20 +453,20 @@ export class Scorer {
       const n = detailString(alert, k)
       if (n && !isAddress(n) && !names.includes(n)) names.push(n)
     }
-    // The alert's own content (user agent, file type) is the detection's to score; only context is added here.
     const ua = detailString(alert, 'user_agent')
-    if (!have.has('off_hours')) subs.push(offHoursFactor(alert.ts, this.hours))
-    const scored = this.combine(alert.score, subs, mods)
+    if (contextual && !have.has('off_hours')) {
+      const f = offHoursFactor(alert.ts, this.hours)
+      subs.push(f)
+      mults.push({ factor: 'off_hours', mult: 1 + w.off_hours * f.subscore, value: f.value, note: f.note })
+    }
+    const scored = applyContext(alert.score, mults)
     const allowed = this.applyAllowlists(scored, dest, names, ua)
     if (allowed === undefined) return undefined
     const score = Math.max(0, Math.min(100, allowed.score))
-    const derived = severityForScore(score)
-    const severity =
-      allowed.allowlisted || SEVERITY_RANK[derived] >= SEVERITY_RANK[alert.severity] ? derived : alert.severity
     const out: AlertEvent = {
       ...alert,
       score,
-      severity,
+      severity: severityForScore(score),
       reasons: [...alert.reasons, ...allowed.reasons],
       score_factors: [...(alert.score_factors ?? []), ...allowed.factors],
       ...(neverSeen === true ? { never_seen: true } : {}),
