@@ -35,14 +35,39 @@ const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
 /** Deterministic Zeek-style uid (`C` + base62) from the identifying text of a logged connection. */
 export function logFlowUid(key: string): string {
-  let h1 = 0x811c9dc5
-  let h2 = 0x01000193
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i)
-    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0
+  const h = new UidHash()
+  h.add(key)
+  return h.uid()
+}
+
+/** The two 32-bit FNV-style hashes behind logFlowUid, fed piecewise (no key string built per flow). */
+class UidHash {
+  h1 = 0x811c9dc5
+  h2 = 0x01000193
+
+  add(s: string): this {
+    let h1 = this.h1
+    let h2 = this.h2
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i)
+      h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0
+    }
+    this.h1 = h1
+    this.h2 = h2
+    return this
   }
-  return `C${base62x6(h1)}${base62x6(h2)}`
+
+  /** Adds `|` then `s`. */
+  sep(s: string): this {
+    this.h1 = Math.imul(this.h1 ^ 124, 0x01000193) >>> 0
+    this.h2 = Math.imul(this.h2 ^ 124, 0x5bd1e995) >>> 0
+    return this.add(s)
+  }
+
+  uid(): string {
+    return `C${base62x6(this.h1)}${base62x6(this.h2)}`
+  }
 }
 
 /** Six base62 digits of a uint32, least significant first. */
@@ -59,6 +84,7 @@ function base62x6(h: number): string {
 
 export class SyslogIngest {
   private readonly asa: AsaState
+  private readonly uidHash = new UidHash()
   private readonly parseOpts: { maxMessageBytes?: number; tzOffsetMinutes?: number; referenceTs?: number }
 
   constructor(private readonly opts: SyslogIngestOptions) {
@@ -122,9 +148,20 @@ export class SyslogIngest {
   }
 
   private toFlow(f: DeviceFlow, reporter: string, source: string): FlowRecord {
-    const uid = logFlowUid(
-      `${reporter}|${f.vendor}|${f.session_id ?? ''}|${f.ts}|${f.orig_h}|${f.orig_p}|${f.resp_h}|${f.resp_p}|${f.proto}`,
-    )
+    // Same as logFlowUid(`${reporter}|${vendor}|${session_id}|${ts}|${orig_h}|${orig_p}|${resp_h}|${resp_p}|${proto}`).
+    this.uidHash.h1 = 0x811c9dc5
+    this.uidHash.h2 = 0x01000193
+    const uid = this.uidHash
+      .add(reporter)
+      .sep(f.vendor)
+      .sep(f.session_id ?? '')
+      .sep(String(f.ts))
+      .sep(f.orig_h)
+      .sep(String(f.orig_p))
+      .sep(f.resp_h)
+      .sep(String(f.resp_p))
+      .sep(f.proto)
+      .uid()
     const rec: { -readonly [K in keyof FlowRecord]: FlowRecord[K] } = {
       kind: 'flow',
       ts: f.ts,

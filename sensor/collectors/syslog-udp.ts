@@ -11,6 +11,7 @@
 import { createSocket, type Socket } from 'node:dgram'
 import { isIPv6 } from 'node:net'
 import type { SyslogIngest } from '../syslog-ingest.js'
+import { startUdpReaderThread } from './syslog-udp-thread.js'
 
 export interface SyslogUdpOptions {
   readonly host: string
@@ -29,6 +30,12 @@ export interface SyslogUdpOptions {
    */
   readonly batchSize?: number
   readonly idleBatchSize?: number
+  /**
+   * Read the socket in a worker thread (syslog-udp-thread.ts) and parse here, so a burst is taken out of
+   * the kernel buffer while the main thread parses (default true). When false, the socket is read on this
+   * thread, between parse batches.
+   */
+  readonly readerThread?: boolean
   /** Called with socket errors after they are counted (`syslog_errors_total{syslog.socket_error}`). */
   readonly onError?: (err: Error) => void
 }
@@ -88,6 +95,17 @@ const LIBUV_READS_PER_TURN = 32
 
 /** Binds a UDP syslog listener; resolves once bound, rejects on bind failure (EADDRINUSE...). */
 export function startSyslogUdp(opts: SyslogUdpOptions): Promise<SyslogListener> {
+  if (opts.readerThread !== false) {
+    return startUdpReaderThread({
+      host: opts.host,
+      port: opts.port,
+      ingest: opts.ingest,
+      recvBufferSize: opts.recvBufferSize ?? 32 * 1024 * 1024,
+      maxQueuedMessages: Math.max(1, opts.maxQueuedMessages ?? 262144),
+      maxQueuedBytes: opts.maxQueuedBytes ?? 64 * 1024 * 1024,
+      ...(opts.onError !== undefined ? { onError: opts.onError } : {}),
+    })
+  }
   const sock: Socket = createSocket({ type: isIPv6(opts.host) ? 'udp6' : 'udp4' })
   const ingest = opts.ingest
   const ring = new DatagramRing(Math.max(1, opts.maxQueuedMessages ?? 262144))

@@ -15,8 +15,15 @@ export const MAX_HOST_MESSAGE_CHARS = 262144
 
 type Fields = Map<string, string>
 
+/** Field name → lookup key: letters and digits only, lower case (`Process Command Line` → `processcommandline`). */
 function norm(k: string): string {
-  return k.replace(/[^A-Za-z0-9]/g, '').toLowerCase()
+  for (let i = 0; i < k.length; i++) {
+    const c = k.charCodeAt(i)
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57))) {
+      return k.replace(/[^A-Za-z0-9]/g, '').toLowerCase()
+    }
+  }
+  return k.toLowerCase()
 }
 
 function decodeXmlEntities(s: string): string {
@@ -119,7 +126,8 @@ function parseKeyValue(m: string, f: Fields): void {
   let n = 0
   for (let x = re.exec(m); x !== null && n < 512; x = re.exec(m), n++) {
     const key = norm(x[1] ?? '')
-    const raw = x[2] !== undefined ? x[2].replace(/\\(["\\])/g, '$1') : (x[3] ?? x[4] ?? '')
+    const q = x[2]
+    const raw = q !== undefined ? (q.includes('\\') ? q.replace(/\\(["\\])/g, '$1') : q) : (x[3] ?? x[4] ?? '')
     if (!f.has(key)) f.set(key, raw.trim())
   }
 }

@@ -7,16 +7,91 @@
  */
 import { countOf, type DeviceFlow, portOf, protoOf } from './types.js'
 
-/** Parses FortiOS `key=value` / `key="value"` pairs (at most 256). */
+/**
+ * Parses FortiOS `key=value` / `key="value"` pairs (at most 256; the first of a repeated key wins). A key is
+ * `[A-Za-z_][A-Za-z0-9_]{0,63}` ending at `=`; a quoted value runs to the next unescaped `"` (backslash
+ * escapes kept as sent; without a closing quote the value is the raw run of non-space characters), an
+ * unquoted one to the next white space. A hand-written scanner equivalent to the global regex
+ * `([A-Za-z_][A-Za-z0-9_]{0,63})=(?:"((?:[^"\\]|\\.)*)"|(\S*))`, without its per-match arrays.
+ */
 export function parseFortiKv(message: string): Map<string, string> {
   const out = new Map<string, string>()
-  const re = /([A-Za-z_][A-Za-z0-9_]{0,63})=(?:"((?:[^"\\]|\\.)*)"|(\S*))/g
+  const len = message.length
+  let i = 0
   let n = 0
-  for (let x = re.exec(message); x !== null && n < 256; x = re.exec(message), n++) {
-    const k = x[1] ?? ''
-    if (!out.has(k)) out.set(k, x[2] ?? x[3] ?? '')
+  while (i < len && n < 256) {
+    const eq = message.indexOf('=', i)
+    if (eq < 0) break
+    // The leftmost key ending at this `=`: at most 64 key characters, starting with a letter or `_`.
+    let ks = eq
+    while (ks > i && eq - ks < 64 && isKeyChar(message.charCodeAt(ks - 1))) ks--
+    while (ks < eq && isDigit(message.charCodeAt(ks))) ks++
+    if (ks === eq) {
+      i = eq + 1
+      continue
+    }
+    const key = message.slice(ks, eq)
+    let value: string
+    let next: number
+    const close = message.charCodeAt(eq + 1) === 34 ? quotedEnd(message, eq + 2) : -1
+    if (close >= 0) {
+      value = message.slice(eq + 2, close)
+      next = close + 1
+    } else {
+      let j = eq + 1
+      while (j < len && !isSpace(message.charCodeAt(j))) j++
+      value = message.slice(eq + 1, j)
+      next = j
+    }
+    if (!out.has(key)) out.set(key, value)
+    n++
+    i = next
   }
   return out
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57
+}
+
+/** `[A-Za-z0-9_]` */
+function isKeyChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95
+}
+
+/** JavaScript `\s` (white space and line terminators). */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13)
+  if (c < 160) return false
+  return (
+    c === 160 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  )
+}
+
+/** Index of the `"` closing a quoted value whose text starts at `j`, or -1 (unterminated, or `\` + line end). */
+function quotedEnd(s: string, j: number): number {
+  let k = j
+  while (k < s.length) {
+    const c = s.charCodeAt(k)
+    if (c === 34) return k
+    if (c === 92) {
+      const e = s.charCodeAt(k + 1)
+      // `\.`: any escaped character but a line terminator (and not past the end).
+      if (Number.isNaN(e) || e === 10 || e === 13 || e === 0x2028 || e === 0x2029) return -1
+      k += 2
+      continue
+    }
+    k++
+  }
+  return -1
 }
 
 /** True when the message looks like a FortiGate traffic log. */

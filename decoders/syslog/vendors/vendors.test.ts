@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { parseSyslog } from '../parse.js'
+import { parseFortiKv } from './fortinet.js'
 import { AsaState, interpretNetworkLine } from './index.js'
 
 const REF = Date.UTC(2026, 10, 22) / 1000
@@ -222,4 +223,39 @@ test('hostile long lines stay fast (bounded regex work)', () => {
   for (const l of lines) flow(l, st)
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
   assert.ok(ms < 1000, `took ${ms} ms`)
+})
+
+test('Fortinet key=value scanner gives what the FortiOS pair regex gives, on random and tricky text', () => {
+  // The reference: the documented pair syntax as one global regex (the parser's original implementation).
+  const reference = (message: string): Map<string, string> => {
+    const out = new Map<string, string>()
+    const re = /([A-Za-z_][A-Za-z0-9_]{0,63})=(?:"((?:[^"\\]|\\.)*)"|(\S*))/g
+    let n = 0
+    for (let x = re.exec(message); x !== null && n < 256; x = re.exec(message), n++) {
+      const k = x[1] ?? ''
+      if (!out.has(k)) out.set(k, x[2] ?? x[3] ?? '')
+    }
+    return out
+  }
+  const piece = fc.oneof(
+    fc.constantFrom('=', '"', '\\', ' ', '\t', '\n', '\u00a0', '\u2028', 'srcip', 'type', '_', '9', 'a=b', 'k="v w"'),
+    fc.string({ maxLength: 6 }),
+    fc.stringMatching(/^[A-Za-z0-9_]{60,70}$/),
+  )
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
+      const m = parts.join('')
+      assert.deepEqual([...parseFortiKv(m)], [...reference(m)])
+    }),
+    { numRuns: 3000 },
+  )
+  for (const m of [
+    'date=2024-03-04 type="traffic" srcip=10.0.0.1 msg="a \\"quoted\\" b" x=',
+    'a="unterminated b=c',
+    'k="x\\\ny" z=1',
+    '9ab=1 _x=2 1=3 ==4 a==5',
+    `${'k'.repeat(70)}=long`,
+  ]) {
+    assert.deepEqual([...parseFortiKv(m)], [...reference(m)], m)
+  }
 })
