@@ -9,7 +9,7 @@ import type { Counters } from '../analytics/counters.js'
 import type { FlowRecord, HostEvent, SensorEvent, SyslogEvent } from '../analytics/events.js'
 import { parseAuditdExecve } from '../decoders/syslog/host/auditd.js'
 import type { HostFields } from '../decoders/syslog/host/types.js'
-import { parseWindowsEvent, probeWindowsEvent } from '../decoders/syslog/host/windows.js'
+import { parseProbedWindowsEvent, probeWindowsEvent } from '../decoders/syslog/host/windows.js'
 import { parseSyslog } from '../decoders/syslog/parse.js'
 import { AsaState, type DeviceFlow, interpretNetworkLine } from '../decoders/syslog/vendors/index.js'
 
@@ -139,7 +139,7 @@ export class SyslogIngest {
       return
     }
     let host: HostFields | undefined
-    if (probeWindowsEvent(p.message)) host = parseWindowsEvent(p.message, p.hostname, p.app_name)
+    if (probeWindowsEvent(p.message)) host = parseProbedWindowsEvent(p.message, p.hostname, p.app_name)
     else if (p.message.includes('type=EXECVE')) host = parseAuditdExecve(p.message, p.hostname)
     if (host !== undefined) {
       c.inc('syslog_host_events_total', host.event_id)

@@ -35,20 +35,27 @@ export function startSyslogTcp(opts: SyslogTcpOptions): Promise<SyslogListener> 
     sockets.add(sock)
     c?.inc('syslog_tcp_connections_total')
     const peer = sock.remoteAddress
+    // Receive time of the chunk being framed (one clock read per chunk, not per message).
+    let chunkTs = Date.now() / 1000
     const framer = new SyslogFramer(
-      (buf, off, end) => opts.ingest.handleMessage(buf, off, end, peer, Date.now() / 1000),
+      (buf, off, end) => opts.ingest.handleMessage(buf, off, end, peer, chunkTs),
       (reason) => c?.inc('syslog_errors_total', reason),
       { maxFrameBytes: opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES },
     )
     if (idleMs > 0) sock.setTimeout(idleMs)
-    sock.on('data', (chunk: Buffer) => framer.push(chunk))
+    sock.on('data', (chunk: Buffer) => {
+      chunkTs = Date.now() / 1000
+      framer.push(chunk)
+    })
     sock.on('end', () => {
+      chunkTs = Date.now() / 1000
       // The peer half-closed: deliver what is complete and close our side too.
       framer.end()
       c?.inc('syslog_tcp_closed_total', 'peer_end')
       sock.end()
     })
     sock.on('timeout', () => {
+      chunkTs = Date.now() / 1000
       c?.inc('syslog_tcp_closed_total', 'idle_timeout')
       framer.end()
       sock.destroy()

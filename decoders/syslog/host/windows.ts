@@ -280,7 +280,17 @@ export function parseWindowsEvent(
   fallbackHost: string | undefined,
   fallbackProvider?: string,
 ): HostFields | undefined {
-  if (message.length > MAX_HOST_MESSAGE_CHARS || !probeWindowsEvent(message)) return undefined
+  if (!probeWindowsEvent(message)) return undefined
+  return parseProbedWindowsEvent(message, fallbackHost, fallbackProvider)
+}
+
+/** parseWindowsEvent for a message that probeWindowsEvent already accepted (the probe is not run again). */
+export function parseProbedWindowsEvent(
+  message: string,
+  fallbackHost: string | undefined,
+  fallbackProvider?: string,
+): HostFields | undefined {
+  if (message.length > MAX_HOST_MESSAGE_CHARS) return undefined
   const f: Fields = new Map()
   if (message.includes('<Event') && message.includes('<EventID')) parseXml(message, f)
   else if (message.includes('MSWinEventLog')) parseSnare(message, f)
