@@ -619,3 +619,48 @@ test('a sweep stops at its scan budget; a flow already past its timeout when evi
     ],
   )
 })
+
+test('a table larger than its first allocation grows without losing the LRU order or the cap', () => {
+  // maxFlows above the initial cache size (65 536): the cache is rebuilt while flows are live.
+  const maxFlows = 70_000
+  const { t, ended } = table({ maxFlows })
+  const udp = (i: number, ts: number): Pkt => ({
+    ts,
+    src: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+    dst: S,
+    sp: 5000,
+    dp: 53,
+    proto: 17,
+    len: 10,
+  })
+  for (let i = 0; i < maxFlows; i++) feed(t, [udp(i, 1 + i * 1e-5)])
+  assert.equal(t.size, maxFlows)
+  assert.equal(ended.length, 0)
+  // Flow 0 is touched again (now most recent); the next two new flows evict flows 1 and 2, the least recent.
+  feed(t, [udp(0, 2), udp(maxFlows, 2.1), udp(maxFlows + 1, 2.2)])
+  assert.equal(t.size, maxFlows)
+  assert.deepEqual(
+    ended.map((e) => [e.rec.orig_h, e.reason]),
+    [
+      ['10.0.0.1', 'evict'],
+      ['10.0.0.2', 'evict'],
+    ],
+  )
+})
+
+test('connections one at a time: the table empties between them and every flow still ends once', () => {
+  // Each connection closes and lingers out before the next starts, so the table goes 1 → 0 flows each time.
+  const { t, ended } = table({ maxFlows: 1_000_000 })
+  const n = 2000
+  for (let i = 0; i < n; i++) {
+    const ts = 10 + i * 10
+    const sp = 1024 + i
+    const cs = (dt: number, flags: number, len = 0): Pkt => ({ ts: ts + dt, src: C, dst: S, sp, dp: 80, flags, len })
+    const sc = (dt: number, flags: number): Pkt => ({ ts: ts + dt, src: S, dst: C, sp: 80, dp: sp, flags, seq: 5000 })
+    feed(t, [cs(0, SYN), sc(0.001, SYN | ACK), cs(0.002, ACK), cs(0.003, FIN | ACK), sc(0.004, FIN | ACK)])
+  }
+  t.flush()
+  assert.equal(ended.length, n)
+  assert.ok(ended.every((e) => e.rec.conn_state === 'SF' && e.reason === 'fin'))
+  assert.equal(new Set(ended.map((e) => e.rec.orig_p)).size, n)
+})
