@@ -135,6 +135,8 @@ export async function runListen(opts: ListenOptions): Promise<number> {
         log(`the pcap stream ${src === '-' ? 'on stdin' : src} ended.`)
       },
       (e: unknown) => {
+        // Ending stdin at shutdown (below) makes the read fail; that is not an input error.
+        if (abort.signal.aborted) return
         log(e instanceof InputError ? e.message : `pcap stream failed: ${(e as Error).message}`)
       },
     )
@@ -174,6 +176,8 @@ export async function runListen(opts: ListenOptions): Promise<number> {
       clearInterval(statsTimer)
       clearInterval(flushTimer)
       abort.abort()
+      // A pcap stream on stdin may be idle (tcpdump on a quiet link): end the read rather than wait for data.
+      if (opts.pcap === '-') process.stdin.destroy()
       for (const c of closers) await c.close()
       await watcher?.stop()
       await pcapDone
