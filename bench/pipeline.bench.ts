@@ -1,0 +1,279 @@
+/**
+ * End-to-end benchmark of `ingress-sensor analyze` against the bare-read floor and the peer tools an analyst
+ * would otherwise run on the same capture (issue 2 "How it is checked", issue 3's detection drop).
+ * It generates bench/data/pipeline-<N>.pcap with bench/gen-capture.ts if missing (fixed seed), builds the CLI
+ * (`tsc -p tsconfig.build.json`, unless --no-build) and runs, each as its own process under
+ * `/usr/bin/time -f '%e %U %S %M'` (wall, user, system seconds, peak RSS):
+ *   floor      this script with --floor FILE: CaptureReader walking records only (1 MiB reads), nothing decoded
+ *   flows      this script with --flows FILE: reader + walkPacket + FlowTable + FlowRecord, in one process
+ *   analyze    node bin/ingress-sensor.js analyze FILE --alerts '' --flows /dev/null --no-progress
+ *   analyze-nd the same with --config bench/data/no-detections.yaml (every detection `enabled: false`)
+ *   tcpdump    tcpdump -r FILE -w /dev/null
+ *   softflowd  softflowd -r FILE -n 127.0.0.1:9 -m 2000000 -6 -d (exports to the discard port on loopback)
+ *   argus      argus -r FILE -w /dev/null
+ *   tshark     tshark -n -r PREFIX -q -z conv,tcp on the first --tshark-packets packets (editcap -r)
+ *   analyze-1M analyze on the first --prefix packets (editcap -r), to compare peak RSS with the full file
+ * and prints a table of packets/s and MB/s by wall time and by CPU time (user + system; the bench machine is
+ * shared, so CPU time is the steadier figure) with each tool's ratio to analyze.
+ * Usage: node --import tsx bench/pipeline.bench.ts [--packets N] [--concurrent C] [--prefix P]
+ *        [--tshark-packets T] [--repeat R] [--no-build] [--only name,name]
+ */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { Counters } from '../analytics/counters.js'
+import { DETECTIONS } from '../analytics/detections/index.js'
+import { flowToRecord } from '../analytics/flow-record.js'
+import { FlowTable } from '../analytics/flow-table.js'
+import { walkPacket } from '../decoders/dispatch.js'
+import { newPacketView } from '../decoders/packet-view.js'
+import { CaptureReader } from '../decoders/pcap/capture-reader.js'
+import { readCaptureStream } from '../sensor/collectors/pcap-file.js'
+import { generateCapture } from './gen-capture.js'
+
+const args = process.argv.slice(2)
+const num = (name: string, d: number): number => {
+  const i = args.indexOf(name)
+  return i >= 0 ? Number(args[i + 1]) : d
+}
+
+// Child modes, each in its own process (so its RSS and CPU time are its own):
+//   --floor FILE   the bare read: CaptureReader walking records, nothing decoded;
+//   --flows FILE   reader + walkPacket (L2-L4 decoders) + FlowTable (default caps and timeouts), each ended
+//                  flow turned into its FlowRecord and dropped: the foundation's path without app layer,
+//                  engine or output.
+if (args[0] === '--floor' || args[0] === '--flows') {
+  const file = args[1] ?? ''
+  let n = 0
+  let records = 0
+  const pv = newPacketView()
+  const table = new FlowTable({
+    maxFlows: 1_000_000,
+    counters: new Counters(),
+    onEnd: (f, reason) => {
+      if (flowToRecord(f, reason, 'pcap', 'pcap').orig_pkts >= 0) records++
+    },
+  })
+  const flows = args[0] === '--flows'
+  const reader = new CaptureReader({
+    name: file,
+    onPacket: flows
+      ? (buf, off, end, ts, wireLen, linkType) => {
+          n++
+          walkPacket(linkType, buf, off, end, pv)
+          pv.ts = ts
+          pv.wireLen = wireLen
+          pv.capLen = end - off
+          table.update(pv)
+        }
+      : () => {
+          n++
+        },
+  })
+  await readCaptureStream(file, reader)
+  table.flush('eof')
+  process.stdout.write(`${n}${flows ? ` ${records}` : ''}\n`)
+  process.exit(0)
+}
+
+const ROOT = path.resolve(import.meta.dirname, '..')
+const DATA = path.join(ROOT, 'bench/data')
+const N = num('--packets', 5_000_000)
+const CONCURRENT = num('--concurrent', 120_000)
+const PREFIX = num('--prefix', 1_000_000)
+const TSHARK_N = num('--tshark-packets', 500_000)
+const REPEAT = num('--repeat', 1)
+const onlyIdx = args.indexOf('--only')
+const ONLY = onlyIdx >= 0 ? new Set((args[onlyIdx + 1] ?? '').split(',')) : undefined
+
+mkdirSync(DATA, { recursive: true })
+const file = path.join(DATA, `pipeline-${N}.pcap`)
+if (!existsSync(file)) {
+  process.stdout.write(`generating ${file} (${N} packets, ${CONCURRENT} concurrent sessions, seed 20251122)... `)
+  const t0 = performance.now()
+  const r = generateCapture(file, { packets: N, concurrent: CONCURRENT, seed: 20251122 })
+  console.log(
+    `${r.sessions} sessions, ${(r.bytes / 1e6).toFixed(0)} MB, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  )
+}
+const prefixFile = path.join(DATA, `pipeline-${N}-first-${PREFIX}.pcap`)
+const tsharkFile = path.join(DATA, `pipeline-${N}-first-${TSHARK_N}.pcap`)
+for (const [f, n] of [
+  [prefixFile, PREFIX],
+  [tsharkFile, TSHARK_N],
+] as const) {
+  if (!existsSync(f)) execFileSync('editcap', ['-F', 'pcap', '-r', file, f, `1-${n}`])
+}
+const noDet = path.join(DATA, 'no-detections.yaml')
+writeFileSync(
+  noDet,
+  `# every detection off: the packet pipeline, app layer and flow records only\ndetections:\n${DETECTIONS.map((d) => `  ${d.id}: { enabled: false }`).join('\n')}\n`,
+)
+
+if (!args.includes('--no-build')) {
+  process.stdout.write('building the CLI (tsc -p tsconfig.build.json)... ')
+  const b = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' })
+  // Other work in progress may fail the type-check; tsc still emits, which is all the bench needs.
+  console.log(b.status === 0 ? 'ok' : `tsc exit ${b.status} (emitted anyway)`)
+}
+const CLI = path.join(ROOT, 'bin/ingress-sensor.js')
+
+/** Packets in a capture, by the floor reader (cheap, and the same count for every tool). */
+function countPackets(f: string): number {
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'bench/pipeline.bench.ts'), '--floor', f],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  )
+  return Number(out.trim())
+}
+
+interface Run {
+  name: string
+  cmd: string[]
+  file: string
+  packets: number
+  wall: number
+  cpu: number
+  rssKb: number
+  note?: string
+}
+
+function measure(name: string, cmd: readonly string[], f: string, packets: number, note?: string): Run | undefined {
+  if (ONLY && !ONLY.has(name)) return undefined
+  let best: Run | undefined
+  for (let i = 0; i < REPEAT; i++) {
+    const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', ...cmd], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    })
+    const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '')
+    if (!m || r.status !== 0) {
+      console.log(`${name}: failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`)
+      return undefined
+    }
+    const run: Run = {
+      name,
+      cmd: [...cmd],
+      file: f,
+      packets,
+      wall: Number(m[1]),
+      cpu: Number(m[2]) + Number(m[3]),
+      rssKb: Number(m[4]),
+      ...(note ? { note } : {}),
+    }
+    if (!best || run.cpu < best.cpu) best = run
+  }
+  if (best)
+    console.log(
+      `${name.padEnd(11)} wall ${best.wall.toFixed(2)} s  cpu ${best.cpu.toFixed(2)} s  rss ${(best.rssKb / 1024).toFixed(0)} MiB`,
+    )
+  return best
+}
+
+const fullPackets = countPackets(file)
+const prefixPackets = countPackets(prefixFile)
+const tsharkPackets = countPackets(tsharkFile)
+const sizeMb = (f: string) => statSync(f).size / 1e6
+console.log(`capture ${path.relative(ROOT, file)}: ${fullPackets} packets, ${sizeMb(file).toFixed(0)} MB`)
+const node = process.execPath
+const analyze = (f: string, extra: string[] = []) => [
+  node,
+  CLI,
+  'analyze',
+  f,
+  '--alerts',
+  '',
+  '--flows',
+  '/dev/null',
+  '--no-progress',
+  '--no-summary',
+  ...extra,
+]
+const runs: (Run | undefined)[] = [
+  measure('floor', [node, '--import', 'tsx', 'bench/pipeline.bench.ts', '--floor', file], file, fullPackets),
+  measure(
+    'flows',
+    [node, '--import', 'tsx', 'bench/pipeline.bench.ts', '--flows', file],
+    file,
+    fullPackets,
+    'reader+decoders+flow table, in-process',
+  ),
+  measure('analyze', analyze(file), file, fullPackets),
+  measure('analyze-nd', analyze(file, ['--config', noDet]), file, fullPackets, 'all detections disabled'),
+  measure('tcpdump', ['tcpdump', '-r', file, '-w', '/dev/null'], file, fullPackets),
+  measure('softflowd', softflowd(file), file, fullPackets),
+  measure('argus', ['argus', '-r', file, '-w', '/dev/null'], file, fullPackets),
+  measure(
+    'tshark',
+    ['tshark', '-n', '-r', tsharkFile, '-q', '-z', 'conv,tcp'],
+    tsharkFile,
+    tsharkPackets,
+    `first ${tsharkPackets} packets`,
+  ),
+  measure('analyze-1M', analyze(prefixFile), prefixFile, prefixPackets, `first ${prefixPackets} packets`),
+]
+
+/**
+ * softflowd 1.1.0 reading a file: -d keeps it in the foreground (it exits at the end of the file), -m lifts its
+ * 8,192-flow default so it tracks every live flow as we do, -6 tracks IPv6, exports go to the discard port on
+ * loopback. With a control-socket or pid path longer than about 12 characters, or a stale control socket from
+ * an interrupted run, it stalls silently in accept() after the file (seen here), hence the short fresh names.
+ */
+function softflowd(f: string): string[] {
+  const ctl = '/tmp/sfq.ctl'
+  const pid = '/tmp/sfq.pid'
+  rmSync(ctl, { force: true })
+  rmSync(pid, { force: true })
+  return [
+    'timeout',
+    '600',
+    'softflowd',
+    '-r',
+    f,
+    '-n',
+    '127.0.0.1:9',
+    '-m',
+    '2000000',
+    '-6',
+    '-d',
+    '-c',
+    ctl,
+    '-p',
+    pid,
+  ]
+}
+
+const ref = runs.find((r) => r?.name === 'analyze')
+const rate = (r: Run, t: number) => r.packets / t
+console.log('')
+console.log(
+  '| tool | packets | wall s | Mpkt/s (wall) | MB/s (wall) | CPU s | Mpkt/s (CPU) | MB/s (CPU) | peak RSS MiB | vs analyze (CPU rate) |',
+)
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+for (const r of runs) {
+  if (!r) continue
+  const mb = sizeMb(r.file)
+  const ratio = ref ? rate(r, r.cpu) / rate(ref, ref.cpu) : Number.NaN
+  console.log(
+    `| ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.packets} | ${r.wall.toFixed(2)} | ${(rate(r, r.wall) / 1e6).toFixed(3)} | ${(mb / r.wall).toFixed(0)} | ${r.cpu.toFixed(2)} | ${(rate(r, r.cpu) / 1e6).toFixed(3)} | ${(mb / r.cpu).toFixed(0)} | ${(r.rssKb / 1024).toFixed(0)} | ${ratio.toFixed(2)}× |`,
+  )
+}
+const nd = runs.find((r) => r?.name === 'analyze-nd')
+if (ref && nd) {
+  console.log(
+    `\ndetections on vs off: ${((1 - rate(ref, ref.cpu) / rate(nd, nd.cpu)) * 100).toFixed(1)} % fewer packets/s (CPU)`,
+  )
+}
+const small = runs.find((r) => r?.name === 'analyze-1M')
+if (ref && small) {
+  console.log(
+    `peak RSS: ${(small.rssKb / 1024).toFixed(0)} MiB on ${small.packets} packets, ${(ref.rssKb / 1024).toFixed(0)} MiB on ${ref.packets}`,
+  )
+}
+console.log('\ncommands:')
+for (const r of runs) if (r) console.log(`  ${r.name}: ${r.cmd.map((a) => (a === '' ? "''" : a)).join(' ')}`)
