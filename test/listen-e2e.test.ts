@@ -132,6 +132,28 @@ const readJsonl = (file: string): Record<string, unknown>[] =>
         .map((l) => JSON.parse(l) as Record<string, unknown>)
     : []
 
+/** Reads Prometheus text on stdin with prometheus_client's parser; prints {name|key: value}. */
+const PY_PARSE = `
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+out = {}
+for fam in text_string_to_metric_families(sys.stdin.read()):
+    for s in fam.samples:
+        k = s.name + ('|' + s.labels['key'] if 'key' in s.labels else '')
+        if k in out: raise SystemExit('duplicate sample ' + k)
+        out[k] = s.value
+print(json.dumps(out))
+`
+
+function pythonPrometheus(): boolean {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import prometheus_client.parser'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
 const SRX_FINGER =
   'RT_FLOW_SESSION_CLOSE: session closed TCP FIN: 10.1.1.5/51515->198.51.100.79/79 junos-finger 10.1.1.5/51515->198.51.100.79/79 None None 6 p1 trust untrust 40001 5(300) 4(900) 3 UNKNOWN UNKNOWN N/A(N/A) ge-0/0/0.0 No'
 const SYSMON_NETSH =
@@ -239,7 +261,19 @@ test('listen: NetFlow + syslog UDP/TCP + pcap on stdin at once, SIGTERM, everyth
     })
     const before = await fetchMetrics(statsPort)
     // The live exposition is valid Prometheus text (one TYPE per family, valid names and labels).
-    const live = parsePrometheusText(await (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text())
+    const liveText = await (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text()
+    const live = parsePrometheusText(liveText)
+    // And by the Prometheus project's own parser (Debian python3-prometheus-client), when installed.
+    if (pythonPrometheus()) {
+      const theirs = JSON.parse(
+        execFileSync('/usr/bin/python3', ['-c', PY_PARSE], { input: liveText, encoding: 'utf8' }),
+      ) as Record<string, number>
+      assert.equal(Object.keys(theirs).length, live.samples.length)
+      for (const smp of live.samples) {
+        const k = smp.labels.key === undefined ? smp.name : `${smp.name}|${smp.labels.key}`
+        assert.equal(theirs[k], smp.value, k)
+      }
+    }
     assert.equal(live.types.get('ingress_sensor_netflow_records_total'), 'counter')
     assert.equal(live.types.get('ingress_sensor_flows_in_table'), 'gauge')
     assert.equal(metric(before, 'queue_dropped_total', 'collectors'), 0)
