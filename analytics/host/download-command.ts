@@ -50,6 +50,14 @@ const EXEC_EXT =
   /\.(?:exe|dll|scr|ps1|psm1|bat|cmd|vbs|vbe|js|jse|hta|msi|sh|elf|bin|py|jar|lnk|sys|cpl|ocx|sct|xsl|inf)$/i
 const MAX_TEXT = 65536
 
+/**
+ * Words one of which (or `://`) every finding of detectTool and the -EncodedCommand path requires: the
+ * PowerShell cradles (which need no literal URL), tftp, scp/sftp/rsync and the package managers. Tools that
+ * need a URL (certutil, bitsadmin, curl/wget, the LOLBAS list) are covered by `://`. A cheap pre-check only.
+ */
+const CANDIDATE =
+  /powershell|pwsh|webclient|bitstransfer|iwr|irm|invoke-webrequest|invoke-restmethod|new-object|httpclient|webrequest|tftp|scp|sftp|rsync|pip|npm|yarn|pnpm/
+
 /** Host of a URL, lower-cased, without brackets; undefined when unparsable. */
 export function urlHost(u: string): string | undefined {
   try {
@@ -329,6 +337,8 @@ export function analyzeDownloadCommand(
   if (text.length === 0) return undefined
   const t = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text
   const l = t.toLowerCase()
+  // Every finding below needs a URL or one of these words, so most command lines stop here.
+  if (!l.includes('://') && !CANDIDATE.test(l)) return undefined
   if (depth === 0 && /\b(?:powershell|pwsh)(?:\.exe)?\b/.test(l)) {
     const dec = decodeEncodedCommand(t)
     if (dec !== undefined) {

@@ -271,6 +271,25 @@ export function probeWindowsEvent(message: string): boolean {
   )
 }
 
+type MutableHost = { -readonly [K in keyof HostFields]: HostFields[K] }
+
+/** Sets a text field of the event when the record has it. */
+function put(
+  out: MutableHost,
+  k: 'image' | 'command_line' | 'parent_image' | 'target_object' | 'details' | 'target_filename' | 'dest_ip' | 'user',
+  v: string | undefined,
+): void {
+  if (v !== undefined) out[k] = v
+}
+
+/** Security-log subject as `DOMAIN\\user` (or Snare's user column). */
+function subjectUser(f: Fields): string | undefined {
+  const u = get(f, 'subjectusername')
+  if (u === undefined) return get(f, 'snareuser')
+  const dom = get(f, 'subjectdomainname')
+  return dom !== undefined ? `${dom}\\${u}` : u
+}
+
 /**
  * Parses a forwarded Windows event. `fallbackHost` (syslog HOSTNAME) and `fallbackProvider` (APP-NAME)
  * fill in what the record does not carry. Returns undefined when the message is not one.
@@ -310,75 +329,63 @@ export function parseProbedWindowsEvent(
     -readonly [K in keyof HostFields]: HostFields[K]
   } = { host, event_id: `${prov}:${id}`, action: 'other' }
   let action: HostAction = 'other'
-  const set = (
-    k: 'image' | 'command_line' | 'parent_image' | 'target_object' | 'details' | 'target_filename' | 'dest_ip' | 'user',
-    v: string | undefined,
-  ) => {
-    if (v !== undefined) out[k] = v
-  }
-  const subjectUser = (): string | undefined => {
-    const u = get(f, 'subjectusername')
-    if (u === undefined) return get(f, 'snareuser')
-    const dom = get(f, 'subjectdomainname')
-    return dom !== undefined ? `${dom}\\${u}` : u
-  }
   if (prov === 'sysmon') {
-    set('image', get(f, 'image'))
-    set('user', get(f, 'user'))
+    put(out, 'image', get(f, 'image'))
+    put(out, 'user', get(f, 'user'))
     switch (id) {
       case 1:
         action = 'process'
-        set('command_line', get(f, 'commandline'))
-        set('parent_image', get(f, 'parentimage'))
+        put(out, 'command_line', get(f, 'commandline'))
+        put(out, 'parent_image', get(f, 'parentimage'))
         break
       case 3: {
         action = 'network'
-        set('dest_ip', get(f, 'destinationip'))
+        put(out, 'dest_ip', get(f, 'destinationip'))
         const port = Number(get(f, 'destinationport'))
         if (Number.isInteger(port) && port >= 0 && port <= 65535) out.dest_port = port
-        set('details', get(f, 'destinationhostname'))
+        put(out, 'details', get(f, 'destinationhostname'))
         break
       }
       case 11:
       case 15:
         action = 'file-create'
-        set('target_filename', get(f, 'targetfilename'))
-        if (id === 15) set('details', get(f, 'contents'))
+        put(out, 'target_filename', get(f, 'targetfilename'))
+        if (id === 15) put(out, 'details', get(f, 'contents'))
         break
       case 12:
       case 13:
       case 14:
         action = 'registry'
-        set('target_object', get(f, 'targetobject'))
+        put(out, 'target_object', get(f, 'targetobject'))
         // 12 carries no data: its EventType (CreateKey, DeleteValue...) is the detail.
-        set('details', id === 14 ? get(f, 'newname') : id === 12 ? get(f, 'eventtype') : get(f, 'details'))
+        put(out, 'details', id === 14 ? get(f, 'newname') : id === 12 ? get(f, 'eventtype') : get(f, 'details'))
         break
       case 22:
-        set('details', get(f, 'queryname'))
+        put(out, 'details', get(f, 'queryname'))
         break
     }
   } else if (prov === 'security') {
-    set('user', subjectUser())
+    put(out, 'user', subjectUser(f))
     switch (id) {
       case 4688:
         action = 'process'
-        set('image', get(f, 'newprocessname'))
-        set('command_line', get(f, 'commandline', 'processcommandline'))
-        set('parent_image', get(f, 'parentprocessname'))
+        put(out, 'image', get(f, 'newprocessname'))
+        put(out, 'command_line', get(f, 'commandline', 'processcommandline'))
+        put(out, 'parent_image', get(f, 'parentprocessname'))
         break
       case 4657: {
         action = 'registry'
-        set('image', get(f, 'processname'))
+        put(out, 'image', get(f, 'processname'))
         const obj = get(f, 'objectname')
         const val = get(f, 'objectvaluename')
-        set('target_object', obj !== undefined && val !== undefined ? `${obj}\\${val}` : obj)
-        set('details', get(f, 'newvalue'))
+        put(out, 'target_object', obj !== undefined && val !== undefined ? `${obj}\\${val}` : obj)
+        put(out, 'details', get(f, 'newvalue'))
         break
       }
       case 5156: {
         action = 'network'
-        set('image', get(f, 'application'))
-        set('dest_ip', get(f, 'destaddress'))
+        put(out, 'image', get(f, 'application'))
+        put(out, 'dest_ip', get(f, 'destaddress'))
         const port = Number(get(f, 'destport'))
         if (Number.isInteger(port) && port >= 0 && port <= 65535) out.dest_port = port
         const src = get(f, 'sourceaddress')
@@ -388,24 +395,24 @@ export function parseProbedWindowsEvent(
       case 5145: {
         const share = get(f, 'sharename')
         const rel = get(f, 'relativetargetname')
-        set('target_filename', rel)
-        set('details', share !== undefined ? `${share}\\${rel ?? ''}` : rel)
+        put(out, 'target_filename', rel)
+        put(out, 'details', share !== undefined ? `${share}\\${rel ?? ''}` : rel)
         const ip = get(f, 'ipaddress')
-        if (ip !== undefined) set('dest_ip', ip)
+        if (ip !== undefined) put(out, 'dest_ip', ip)
         break
       }
     }
   } else if (prov === 'powershell') {
     if (id === 4104) {
       action = 'script'
-      set('command_line', get(f, 'scriptblocktext'))
-      set('details', get(f, 'path'))
+      put(out, 'command_line', get(f, 'scriptblocktext'))
+      put(out, 'details', get(f, 'path'))
     } else if (id === 4103) {
-      set('details', get(f, 'payload'))
+      put(out, 'details', get(f, 'payload'))
     }
   } else if (prov === 'bits' && id === 16403) {
-    set('details', get(f, 'remotename', 'url'))
-    set('target_filename', get(f, 'localname'))
+    put(out, 'details', get(f, 'remotename', 'url'))
+    put(out, 'target_filename', get(f, 'localname'))
   }
   out.action = action
   const tc = get(f, 'timecreated', 'utctime')
