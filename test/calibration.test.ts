@@ -225,6 +225,9 @@ test('every enriched alert explains its score: score_factors and reasons, severi
   ]
   for (const x of a) {
     assert.ok((x.score_factors?.length ?? 0) > 0, `${x.detection} has score_factors`)
+    // The rows explain the score: they sum to it (each row is rounded to 0.1).
+    const sum = (x.score_factors ?? []).reduce((t, f) => t + f.points, 0)
+    assert.ok(Math.abs(sum - x.score) <= 1, `${x.detection}: rows sum to ${sum}, score ${x.score}`)
     assert.ok(x.reasons.length > 0)
     assert.equal(x.severity, bands.find(([, lo]) => x.score >= lo)?.[0], `${x.detection} ${x.score}`)
     assert.ok(x.triage !== undefined && x.triage.length > 0, `${x.detection} has triage`)

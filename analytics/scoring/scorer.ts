@@ -140,6 +140,7 @@ export function applyContext(
   }
   const final = Math.max(0, Math.min(100, Math.round(bounded)))
   const rest = round1(final - total)
+  if (why === '' && Math.round(bounded) > 100) why = 'score capped at 100'
   if (why !== '' && rest !== 0) {
     factors.push({ factor: 'context_bound', points: rest, value: Math.round((final / Math.max(1, base)) * 100) / 100 })
     reasons.push(`${why}: ${rest}`)
@@ -468,7 +469,7 @@ export class Scorer {
       score,
       severity: severityForScore(score),
       reasons: [...alert.reasons, ...allowed.reasons],
-      score_factors: [...(alert.score_factors ?? []), ...allowed.factors],
+      score_factors: [...baseFactors(alert), ...allowed.factors],
       ...(neverSeen === true ? { never_seen: true } : {}),
       ...(neverSeen === false && firstSeen !== undefined ? { first_seen: isoDate(firstSeen) } : {}),
     }
@@ -566,6 +567,18 @@ export class Scorer {
     }
     return c
   }
+}
+
+/**
+ * The detection's own rows, completed so they sum to its base score: a detection that explains its score in
+ * `reasons` only gets one `base` row; one whose rows pass 100 (clamped by makeAlert) gets a `base_bound` row.
+ */
+function baseFactors(alert: AlertEvent): readonly ScoreFactor[] {
+  const own = alert.score_factors ?? []
+  if (own.length === 0) return [{ factor: 'base', points: alert.score }]
+  const sum = own.reduce((t, f) => t + f.points, 0)
+  const rest = round1(alert.score - sum)
+  return Math.abs(rest) >= 0.5 ? [...own, { factor: 'base_bound', points: rest }] : own
 }
 
 function alertFile(f: FileFacts, bytes: number): AlertFile {
