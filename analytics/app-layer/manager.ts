@@ -72,8 +72,20 @@ enum Probe {
   Done = 1,
 }
 
+/** Identification state of one direction (fields, not pairs of arrays: a FlowApp is made per flow with payload). */
+class DirState {
+  probe = Probe.Pending
+  /** Protocol the direction's probes named ('' none). */
+  proto = ''
+  /** First payload kept while probes answer 'need-more'. */
+  prefix: Buffer | undefined = undefined
+  prefixLen = 0
+  /** Probe rounds run on the growing prefix. */
+  probeRounds = 0
+  firstHex = ''
+}
+
 class FlowApp implements AppContext {
-  readonly conn: ConnId
   readonly maxBuffer: number
   spec: AnalyzerSpec | undefined
   stream: StreamAnalyzer | undefined
@@ -82,13 +94,8 @@ class FlowApp implements AppContext {
   bypass = false
   /** Directions skipped on the fast path: bit 0 originator, bit 1 responder (3 once bypassed). */
   skip = 0
-  probe: [Probe, Probe] = [Probe.Pending, Probe.Pending]
-  proto: [string, string] = ['', '']
-  prefix: [Buffer | undefined, Buffer | undefined] = [undefined, undefined]
-  prefixLen: [number, number] = [0, 0]
-  /** Probe rounds run on a direction's growing prefix. */
-  probeRounds: [number, number] = [0, 0]
-  firstHex: [string, string] = ['', '']
+  readonly d0 = new DirState()
+  readonly d1 = new DirState()
   reasm: [TcpReassembler, TcpReassembler] | undefined
   confirmed = false
   weirds = 0
@@ -96,24 +103,40 @@ class FlowApp implements AppContext {
   ts = 0
   payload = false
 
+  private connId: ConnId | undefined = undefined
+
   constructor(
     readonly m: AppLayer,
     readonly flow: Flow,
   ) {
-    this.conn = {
-      uid: flow.uid,
-      orig_h: flow.orig_h,
-      orig_p: flow.orig_p,
-      resp_h: flow.resp_h,
-      resp_p: flow.resp_p,
-      proto: flow.proto,
-    }
     this.maxBuffer = m.analyzerBuffer
   }
 
+  /** Made on first use: most flows never emit an event that needs it. */
+  get conn(): ConnId {
+    if (this.connId === undefined) {
+      const flow = this.flow
+      this.connId = {
+        uid: flow.uid,
+        orig_h: flow.orig_h,
+        orig_p: flow.orig_p,
+        resp_h: flow.resp_h,
+        resp_p: flow.resp_p,
+        proto: flow.proto,
+      }
+    }
+    return this.connId
+  }
+
+  ds(dir: Dir): DirState {
+    return dir === 0 ? this.d0 : this.d1
+  }
+
   emit(ev: SensorEvent): void {
-    // Analyzers do not know the collector id: they leave `source` empty and it is filled here.
-    this.m.emitEvent(ev.source === '' || ev.source === undefined ? { ...ev, source: this.m.source } : ev)
+    // Analyzers do not know the collector id: they leave `source` empty and it is filled here. The event was
+    // made for this call (analyzers hand it over), so it is completed in place rather than copied.
+    if (ev.source === '' || ev.source === undefined) (ev as { source: string }).source = this.m.source
+    this.m.emitEvent(ev)
   }
 
   confirm(service: string): void {
@@ -164,7 +187,7 @@ class FlowApp implements AppContext {
     try {
       a?.onEnd?.(ts)
     } finally {
-      for (const f of this.openFiles.slice()) f.close(ts, false)
+      if (this.openFiles.length > 0) for (const f of this.openFiles.slice()) f.close(ts, false)
     }
   }
 }
@@ -219,10 +242,10 @@ export class AppLayer {
       return
     }
     this.attach(st, spec, m.x.parent)
-    st.proto[0] = spec.name
-    st.proto[1] = spec.name
-    st.probe[0] = Probe.Done
-    st.probe[1] = Probe.Done
+    st.d0.proto = spec.name
+    st.d1.proto = spec.name
+    st.d0.probe = Probe.Done
+    st.d1.probe = Probe.Done
     // The control channel announced it: that is the second proof.
     st.confirm(spec.name)
   }
@@ -248,7 +271,7 @@ export class AppLayer {
     }
     st.ts = pv.ts
     const dir: Dir = fromOrig ? 0 : 1
-    if (st.probe[dir] === Probe.Done && st.stream === undefined && st.datagram === undefined) {
+    if (st.ds(dir).probe === Probe.Done && st.stream === undefined && st.datagram === undefined) {
       // This direction was probed and nothing is attached: no one reads it, so it is not reassembled.
       st.skip |= dir === 0 ? 1 : 2
       return
@@ -284,10 +307,10 @@ export class AppLayer {
     this.counters?.inc('app_reasm_gaps_total')
     this.counters?.inc('app_reasm_gap_bytes_total', undefined, bytes)
     if (st.bypass) return
-    if (st.probe[dir] === Probe.Pending) {
+    if (st.ds(dir).probe === Probe.Pending) {
       // A hole before the first payload was identified: identify from what we have.
-      st.probe[dir] = Probe.Done
-      st.prefix[dir] = undefined
+      st.ds(dir).probe = Probe.Done
+      st.ds(dir).prefix = undefined
     }
     const a = st.stream
     if (a?.onGap !== undefined) this.guard(st, () => a.onGap?.(dir, bytes, st.ts))
@@ -297,18 +320,18 @@ export class AppLayer {
   private payloadIn(st: FlowApp, dir: Dir, buf: Buffer, off: number, end: number, ts: number): void {
     if (end <= off || st.bypass) return
     if (!st.payload) st.payload = true
-    if (st.firstHex[dir] === '' && st.prefixLen[dir] === 0)
-      st.firstHex[dir] = buf.toString('hex', off, Math.min(end, off + FIRST_HEX_BYTES))
-    if (st.probe[dir] === Probe.Pending) {
-      const pre = st.prefix[dir]
+    if (st.ds(dir).firstHex === '' && st.ds(dir).prefixLen === 0)
+      st.ds(dir).firstHex = buf.toString('hex', off, Math.min(end, off + FIRST_HEX_BYTES))
+    if (st.ds(dir).probe === Probe.Pending) {
+      const pre = st.ds(dir).prefix
       if (pre === undefined) {
         const res = this.identify(st, dir, buf, off, end)
         if (res === 'need-more') {
           const p = Buffer.allocUnsafe(PROBE_PREFIX_MAX)
           const n = Math.min(PROBE_PREFIX_MAX, end - off)
           buf.copy(p, 0, off, off + n)
-          st.prefix[dir] = p
-          st.prefixLen[dir] = n
+          st.ds(dir).prefix = p
+          st.ds(dir).prefixLen = n
           if (n === end - off && n < PROBE_PREFIX_MAX) return
           // The prefix is full: decide with what we have.
           this.settle(st, dir)
@@ -317,13 +340,13 @@ export class AppLayer {
           return
         }
       } else {
-        const have = st.prefixLen[dir]
+        const have = st.ds(dir).prefixLen
         const n = Math.min(PROBE_PREFIX_MAX - have, end - off)
         buf.copy(pre, have, off, off + n)
-        st.prefixLen[dir] = have + n
+        st.ds(dir).prefixLen = have + n
         const res = this.identify(st, dir, pre, 0, have + n)
-        st.probeRounds[dir]++
-        if (res === 'need-more' && have + n < PROBE_PREFIX_MAX && st.probeRounds[dir] < PROBE_MAX_ROUNDS) return
+        st.ds(dir).probeRounds++
+        if (res === 'need-more' && have + n < PROBE_PREFIX_MAX && st.ds(dir).probeRounds < PROBE_MAX_ROUNDS) return
         if (res === 'need-more') this.settle(st, dir)
         this.feedPrefix(st, dir, ts)
         if (n < end - off) this.deliver(st, dir, buf, off + n, end, ts)
@@ -334,17 +357,17 @@ export class AppLayer {
   }
 
   private feedPrefix(st: FlowApp, dir: Dir, ts: number): void {
-    const pre = st.prefix[dir]
-    const n = st.prefixLen[dir]
-    st.prefix[dir] = undefined
-    st.prefixLen[dir] = 0
+    const pre = st.ds(dir).prefix
+    const n = st.ds(dir).prefixLen
+    st.ds(dir).prefix = undefined
+    st.ds(dir).prefixLen = 0
     if (pre !== undefined && n > 0) this.deliver(st, dir, pre, 0, n, ts)
   }
 
   /** Marks a direction probed with no answer. */
   private settle(st: FlowApp, dir: Dir): void {
-    st.probe[dir] = Probe.Done
-    st.proto[dir] = ''
+    st.ds(dir).probe = Probe.Done
+    st.ds(dir).proto = ''
     if (dir === 0) st.flow.appProtoTs = ''
     else st.flow.appProtoTc = ''
     this.maybeBypass(st)
@@ -354,11 +377,13 @@ export class AppLayer {
     if (
       st.stream === undefined &&
       st.datagram === undefined &&
-      st.probe[0] === Probe.Done &&
-      st.probe[1] === Probe.Done
+      st.d0.probe === Probe.Done &&
+      st.d1.probe === Probe.Done
     ) {
       st.bypass = true
       st.skip = 3
+      // Nothing reads this flow any more: its reassembly state (and held segments) can go now.
+      st.reasm = undefined
     }
   }
 
@@ -393,14 +418,14 @@ export class AppLayer {
       }
     }
     if (found === undefined && more) return 'need-more'
-    st.probe[dir] = Probe.Done
+    st.ds(dir).probe = Probe.Done
     if (dir === 0) flow.appProtoTs = found?.name ?? ''
     else flow.appProtoTc = found?.name ?? ''
-    st.proto[dir] = found?.name ?? ''
+    st.ds(dir).proto = found?.name ?? ''
     if (found !== undefined) {
       this.counters?.inc('app_proto_identified_total', found.name)
       if (st.stream === undefined && st.datagram === undefined && !st.bypass) this.attach(st, found, undefined)
-      if (st.proto[0] === st.proto[1] && st.spec?.name === found.name) st.confirm(found.name)
+      if (st.d0.proto === st.d1.proto && st.spec?.name === found.name) st.confirm(found.name)
       return 'yes'
     }
     this.maybeBypass(st)
@@ -434,7 +459,7 @@ export class AppLayer {
     const s = st.stream
     const d = st.datagram
     if (s === undefined && d === undefined) {
-      if (st.flow.proto === 'udp' && st.probe[dir] === Probe.Done) this.maybeBypass(st)
+      if (st.flow.proto === 'udp' && st.ds(dir).probe === Probe.Done) this.maybeBypass(st)
       return
     }
     // No closure here: this runs for every in-order segment of an analysed flow.
@@ -446,7 +471,7 @@ export class AppLayer {
       return
     }
     const a = (s ?? d) as MaybeFinished
-    if (a.finished?.() && st.probe[0] === Probe.Done && st.probe[1] === Probe.Done) {
+    if (a.finished?.() && st.d0.probe === Probe.Done && st.d1.probe === Probe.Done) {
       // The analyzer has read all it wants: stop reassembling this flow (onEnd still comes at flow end).
       st.bypass = true
       st.skip = 3
@@ -486,11 +511,13 @@ export class AppLayer {
       r[0].flush()
       if (!st.bypass) r[1].flush()
     }
-    for (const dir of [0, 1] as const) {
-      if (st.probe[dir] === Probe.Pending && st.prefix[dir] !== undefined && !st.bypass) {
-        st.probe[dir] = Probe.Done
+    for (let dir: Dir = 0; ; dir = 1) {
+      const ds = st.ds(dir)
+      if (ds.probe === Probe.Pending && ds.prefix !== undefined && !st.bypass) {
+        ds.probe = Probe.Done
         this.feedPrefix(st, dir, ts)
       }
+      if (dir === 1) break
     }
     const a = st.stream ?? st.datagram
     if (a !== undefined) {
@@ -498,7 +525,7 @@ export class AppLayer {
       st.datagram = undefined
       this.guard(st, () => a.onEnd?.(ts))
     }
-    for (const f of st.openFiles.slice()) f.close(ts, false)
+    if (st.openFiles.length > 0) for (const f of st.openFiles.slice()) f.close(ts, false)
     st.reasm = undefined
     flow.app = undefined
     if (flow.origBytes + flow.respBytes > 0 || st.payload) this.emitAppProto(flow, st, ts)
@@ -516,15 +543,15 @@ export class AppLayer {
       resp_h: flow.resp_h,
       resp_p: flow.resp_p,
       proto: flow.proto,
-      app_proto_ts: st.proto[0],
-      app_proto_tc: st.proto[1],
-      app_proto: st.spec?.name ?? (st.proto[0] !== '' ? st.proto[0] : st.proto[1]),
+      app_proto_ts: st.d0.proto,
+      app_proto_tc: st.d1.proto,
+      app_proto: st.spec?.name ?? (st.d0.proto !== '' ? st.d0.proto : st.d1.proto),
       confirmed: st.confirmed,
       port_proto: registeredProtocols(p, flow.resp_p).join(','),
       orig_bytes: flow.origBytes,
       resp_bytes: flow.respBytes,
-      first_ts_hex: st.firstHex[0],
-      first_tc_hex: st.firstHex[1],
+      first_ts_hex: st.d0.firstHex,
+      first_tc_hex: st.d1.firstHex,
     }
     this.emitFn(ev)
   }
