@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { parseAuditdExecve } from './auditd.js'
-import { parseWindowsEvent } from './windows.js'
+import { keyValuePairs, parseWindowsEvent } from './windows.js'
 
 test('event XML: Sysmon 13 PortProxy registry write with entities', () => {
   const xml =
@@ -174,4 +174,61 @@ test('auditd EXECVE: quoted, hex-encoded and split arguments', () => {
   assert.equal(h.command_line, `curl -o /tmp/x y ${url}`)
   assert.equal(h.ts, 1700000000.123)
   assert.equal(parseAuditdExecve('type=SYSCALL msg=audit(1:2): arch=c000003e', 'h'), undefined)
+})
+
+test('Key=Value scanner gives what the pair regex gives, on random and tricky text', () => {
+  // The reference: the pair grammar as one global regex (the parser's original implementation).
+  const reference = (m: string) => {
+    const re =
+      /(?:^|[\s,;])([A-Za-z_][A-Za-z0-9_.]{0,63})=(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|(.*?))(?=\s+[A-Za-z_][A-Za-z0-9_.]{0,63}=|$)/g
+    const out: { key: string; value: string; quote: string }[] = []
+    let n = 0
+    for (let x = re.exec(m); x !== null && n < 512; x = re.exec(m), n++) {
+      const quote = x[2] !== undefined ? '"' : x[3] !== undefined ? "'" : ''
+      out.push({ key: x[1] ?? '', value: x[2] ?? x[3] ?? x[4] ?? '', quote })
+    }
+    return out
+  }
+  const piece = fc.oneof(
+    fc.constantFrom(
+      '=',
+      '"',
+      "'",
+      '\\',
+      ' ',
+      '\t',
+      '\n',
+      '\r',
+      ',',
+      ';',
+      '.',
+      '\u00a0',
+      '\u2028',
+      'EventID',
+      'a',
+      '_',
+      '9',
+    ),
+    fc.constantFrom(' CommandLine="x y"', " k='v w'", ' Image=C:\\Windows\\a.exe', '"a"b', 'x=1,y=2'),
+    fc.string({ maxLength: 5 }),
+    fc.stringMatching(/^[A-Za-z0-9_.]{60,70}$/),
+  )
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 30 }), (parts) => {
+      const m = parts.join('')
+      assert.deepEqual(keyValuePairs(m), reference(m))
+    }),
+    { numRuns: 3000 },
+  )
+  for (const m of [
+    'EventID=1 SourceName=Microsoft-Windows-Sysmon Image=C:\\Windows\\explorer.exe CommandLine="C:\\Windows\\explorer.exe /factory,{x}"',
+    'a="x"y b=1',
+    "a='x'y b=2",
+    'a="x\\"y" b="unterminated c=3',
+    'a=b\nc=d\re=f',
+    `${'k'.repeat(70)}=1 ${'k'.repeat(64)}=2 x=  `,
+    '=a ,b=1;c=2 d.e=3 4f=4',
+  ]) {
+    assert.deepEqual(keyValuePairs(m), reference(m), JSON.stringify(m))
+  }
 })

@@ -120,14 +120,150 @@ function parseJson(m: string, f: Fields): boolean {
   return true
 }
 
+/** One `Key=Value` pair as sent: the value without its quotes, and which quote it had. */
+export interface KeyValuePair {
+  readonly key: string
+  readonly value: string
+  readonly quote: '"' | "'" | ''
+}
+
+/**
+ * `Key=Value` pairs of a forwarded event, as the pair grammar reads them: a key
+ * `[A-Za-z_][A-Za-z0-9_.]{0,63}` at the start or after white space, `,` or `;`; a value that is `"…"`
+ * (backslash escapes), `'…'`, or the text up to the white space before the next `Key=` (or the end), and
+ * a quoted value counts as quoted only when such a boundary follows its closing quote. At most `max` pairs.
+ * A hand-written scanner equivalent to the global regex
+ * `(?:^|[\s,;])(KEY)=(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|(.*?))(?=\s+KEY=|$)`, without its backtracking.
+ */
+export function keyValuePairs(m: string, max = 512): KeyValuePair[] {
+  const out: KeyValuePair[] = []
+  const len = m.length
+  let from = 0
+  while (out.length < max) {
+    const eq = m.indexOf('=', from)
+    if (eq < 0) break
+    // The key is the whole run of key characters before `=`, started at the beginning of the text or
+    // after a separator that lies at or after `from` (what earlier pairs consumed is not reused).
+    let ks = eq
+    while (ks > 0 && isKvKeyChar(m.charCodeAt(ks - 1))) ks--
+    const keyOk =
+      ks < eq &&
+      eq - ks <= 64 &&
+      isKvKeyStart(m.charCodeAt(ks)) &&
+      (ks === 0 ? from === 0 : ks - 1 >= from && isSep(m.charCodeAt(ks - 1)))
+    if (!keyOk) {
+      from = eq + 1
+      continue
+    }
+    const v = eq + 1
+    let end = -1
+    let value = ''
+    let quote: KeyValuePair['quote'] = ''
+    const c0 = m.charCodeAt(v)
+    if (c0 === 34) {
+      const close = quotedClose(m, v + 1)
+      if (close >= 0 && kvBoundary(m, close + 1)) {
+        value = m.slice(v + 1, close)
+        quote = '"'
+        end = close + 1
+      }
+    } else if (c0 === 39) {
+      const close = m.indexOf("'", v + 1)
+      if (close >= 0 && kvBoundary(m, close + 1)) {
+        value = m.slice(v + 1, close)
+        quote = "'"
+        end = close + 1
+      }
+    }
+    if (end < 0) {
+      for (let q = v; ; q++) {
+        if (kvBoundary(m, q)) {
+          value = m.slice(v, q)
+          end = q
+          break
+        }
+        if (isLineTerminator(m.charCodeAt(q))) break
+      }
+    }
+    if (end < 0) {
+      from = eq + 1
+      continue
+    }
+    out.push({ key: m.slice(ks, eq), value, quote })
+    from = end
+    if (end >= len) break
+  }
+  return out
+}
+
+function isSep(c: number): boolean {
+  return isJsSpace(c) || c === 44 || c === 59
+}
+
+/** `[A-Za-z_]` */
+function isKvKeyStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95
+}
+
+/** `[A-Za-z0-9_.]` */
+function isKvKeyChar(c: number): boolean {
+  return isKvKeyStart(c) || (c >= 48 && c <= 57) || c === 46
+}
+
+function isLineTerminator(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029
+}
+
+/** JavaScript `\s`. */
+function isJsSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13)
+  if (c < 160) return false
+  return (
+    c === 160 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  )
+}
+
+/** Where a value may end: the end, or white space then a key (≤ 64 characters) and `=`. */
+function kvBoundary(m: string, q: number): boolean {
+  if (q >= m.length) return true
+  if (!isJsSpace(m.charCodeAt(q))) return false
+  let r = q + 1
+  while (r < m.length && isJsSpace(m.charCodeAt(r))) r++
+  if (!isKvKeyStart(m.charCodeAt(r))) return false
+  let e = r + 1
+  while (e < m.length && e - r < 64 && isKvKeyChar(m.charCodeAt(e))) e++
+  return m.charCodeAt(e) === 61
+}
+
+/** Index of the `"` closing a quoted value whose text starts at `j`, or -1 (unterminated, or `\` + line end). */
+function quotedClose(s: string, j: number): number {
+  let k = j
+  while (k < s.length) {
+    const c = s.charCodeAt(k)
+    if (c === 34) return k
+    if (c === 92) {
+      const e = s.charCodeAt(k + 1)
+      if (Number.isNaN(e) || isLineTerminator(e)) return -1
+      k += 2
+      continue
+    }
+    k++
+  }
+  return -1
+}
+
 function parseKeyValue(m: string, f: Fields): void {
-  const re =
-    /(?:^|[\s,;])([A-Za-z_][A-Za-z0-9_.]{0,63})=(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|(.*?))(?=\s+[A-Za-z_][A-Za-z0-9_.]{0,63}=|$)/g
-  let n = 0
-  for (let x = re.exec(m); x !== null && n < 512; x = re.exec(m), n++) {
-    const key = norm(x[1] ?? '')
-    const q = x[2]
-    const raw = q !== undefined ? (q.includes('\\') ? q.replace(/\\(["\\])/g, '$1') : q) : (x[3] ?? x[4] ?? '')
+  for (const p of keyValuePairs(m)) {
+    const key = norm(p.key)
+    const raw = p.quote === '"' && p.value.includes('\\') ? p.value.replace(/\\(["\\])/g, '$1') : p.value
     if (!f.has(key)) f.set(key, raw.trim())
   }
 }
