@@ -177,6 +177,9 @@ export function keyValuePairs(m: string, max = 512): KeyValuePair[] {
     }
     if (end < 0) {
       for (let q = v; ; q++) {
+        const c = m.charCodeAt(q)
+        // Printable ASCII other than space can neither end the value nor stop it.
+        if (c > 32 && c < 127) continue
         if (kvBoundary(m, q)) {
           value = m.slice(v, q)
           end = q
