@@ -1,12 +1,14 @@
 /**
  * Soak benchmark of `ingress-sensor listen` (run on demand, not in CI; bounded by --seconds):
  *   node --import tsx bench/soak.bench.ts [--seconds 120] [--netflow 2000] [--syslog-tcp 500] [--syslog-udp 500]
- *       [--pcap 2000] [--scale 1,2,4] [--keep]
+ *       [--pcap 2000] [--scale 1,2,4] [--hosts 256] [--dests 256] [--keep]
  * Starts `listen` as a child with every collector (NetFlow UDP, syslog UDP and TCP, a pcap stream on stdin,
  * Prometheus) and a load generator in this process sending at fixed rates for N seconds: NetFlow v5 records
  * (30 per datagram, in opposite-direction pairs that merge into biflows), syslog over TCP (octet counting) and
  * UDP (a mix of Juniper SRX session closes, Sysmon netsh portproxy process creations and plain lines), and
  * packets through the stdin pipe (pcaps/http/wget-pe.pcap replayed, a new client port per replay, time = now).
+ * Flows cycle through --hosts internal hosts × --dests external destinations, so the destination baseline
+ * fills up during warm-up as on a real network (every flow a new pair would only measure the baseline's cap).
  * Samples the child's RSS (/proc/PID/status VmRSS) every second. At the end the generators stop, the bench
  * waits (bounded) for the counters to catch up, reads /metrics, the UDP socket drops (/proc/net/udp) and the
  * RcvbufErrors delta (/proc/net/snmp), sends SIGTERM and counts the lines of the flows and alerts files.
@@ -41,6 +43,9 @@ const BASE: Rates = {
   pcap: Number(arg('pcap', '2000')),
 }
 const SCALES = arg('scale', '1').split(',').map(Number)
+/** Internal hosts and external destinations the load cycles through (a bounded network; pairs = product). */
+const HOSTS = Number(arg('hosts', '256'))
+const DESTS = Number(arg('dests', '256'))
 const KEEP = process.argv.includes('--keep')
 
 // ---------------------------------------------------------------- NetFlow v5 ---------------------------------
@@ -94,7 +99,8 @@ function syslogLine(): string {
   let msg: string
   let app: string
   if (k < 6) {
-    const h = `10.2.${(i >>> 8) & 0xff}.${(i & 0xff) + 1}`
+    const hi = i % HOSTS
+    const h = `10.2.${hi >>> 8}.${(hi & 0xff) + 1}`
     const sp = 1024 + (i % 60000)
     app = 'RT_FLOW'
     srxSent++
@@ -279,6 +285,10 @@ interface Result {
   rssMinMiB: number
   rssMaxMiB: number
   rssSlopeMiBPerMin: number
+  /** V8 heap in use (/metrics every 2 s): max, and the slope of the second half (live data, not RSS). */
+  heapMaxMiB: number
+  heapSlopeMiBPerMin: number
+  flowsInTableMax: number
   stopS: number
   exit: number | null
   flows: number
@@ -356,11 +366,15 @@ async function runOnce(scale: number): Promise<Result> {
   const cpu0 = cpuSeconds(pid)
   const rss: { t: number; kib: number }[] = []
   let queueHigh = 0
+  let flowsInTableMax = 0
+  const heap: { t: number; mib: number }[] = []
   const rssTimer = setInterval(() => rss.push({ t: (Date.now() - start) / 1000, kib: rssKiB(pid) }), 1000)
   const qTimer = setInterval(() => {
     fetchMetrics(statsPort).then(
       (m) => {
         queueHigh = Math.max(queueHigh, metric(m, 'queue_depth'))
+        flowsInTableMax = Math.max(flowsInTableMax, metric(m, 'flows_in_table'))
+        heap.push({ t: (Date.now() - start) / 1000, mib: metric(m, 'heap_used_bytes') / 2 ** 20 })
       },
       () => {},
     )
@@ -464,6 +478,13 @@ async function runOnce(scale: number): Promise<Result> {
       ) *
         60) /
       1024,
+    heapMaxMiB: Math.max(0, ...heap.map((x) => x.mib)),
+    heapSlopeMiBPerMin:
+      slope(
+        heap.filter((x) => x.t >= SECONDS / 2).map((x) => x.t),
+        heap.filter((x) => x.t >= SECONDS / 2).map((x) => x.mib),
+      ) * 60,
+    flowsInTableMax,
     stopS,
     exit,
     flows: countLines(flows),
@@ -483,7 +504,7 @@ function fmt(n: number, d = 0): string {
 
 async function main(): Promise<void> {
   process.stdout.write(
-    `soak: ${SECONDS}s per step; base rates/s: NetFlow records ${BASE.netflow}, syslog TCP ${BASE.syslogTcp}, syslog UDP ${BASE.syslogUdp}, pcap packets ${BASE.pcap}; scales ${SCALES.join(',')}\n`,
+    `soak: ${SECONDS}s per step; ${HOSTS} hosts x ${DESTS} destinations; base rates/s: NetFlow records ${BASE.netflow}, syslog TCP ${BASE.syslogTcp}, syslog UDP ${BASE.syslogUdp}, pcap packets ${BASE.pcap}; scales ${SCALES.join(',')}\n`,
   )
   const results: Result[] = []
   for (const s of SCALES) {
@@ -506,6 +527,9 @@ async function main(): Promise<void> {
     'RcvbufErrors Δ',
     'RSS min–max MiB',
     'RSS slope MiB/min',
+    'heap max MiB',
+    'heap slope MiB/min',
+    'flows in table max',
     'catch-up s',
     'stop s',
     'exit',
@@ -528,6 +552,9 @@ async function main(): Promise<void> {
     fmt(r.rcvbufDelta),
     `${fmt(r.rssMinMiB)}–${fmt(r.rssMaxMiB)}`,
     fmt(r.rssSlopeMiBPerMin, 2),
+    fmt(r.heapMaxMiB),
+    fmt(r.heapSlopeMiBPerMin, 2),
+    fmt(r.flowsInTableMax),
     fmt(r.caughtUpS, 1),
     fmt(r.stopS, 1),
     String(r.exit),
