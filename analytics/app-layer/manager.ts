@@ -278,7 +278,7 @@ export class AppLayer {
     }
     if (proto === 'udp') {
       if (pv.isFragment && pv.fragOffset > 0) return
-      this.payloadIn(st, dir, buf, pv.payloadOff, pv.payloadEnd, pv.ts)
+      this.payloadIn(st, dir, buf, pv.payloadOff, pv.payloadEnd)
       return
     }
     let r = st.reasm
@@ -287,12 +287,12 @@ export class AppLayer {
       const a: [TcpReassembler, TcpReassembler] = [
         new TcpReassembler(
           cap,
-          (b, o, e) => this.payloadIn(st, 0, b, o, e, st.ts),
+          (b, o, e) => this.payloadIn(st, 0, b, o, e),
           (n) => this.gapIn(st, 0, n),
         ),
         new TcpReassembler(
           cap,
-          (b, o, e) => this.payloadIn(st, 1, b, o, e, st.ts),
+          (b, o, e) => this.payloadIn(st, 1, b, o, e),
           (n) => this.gapIn(st, 1, n),
         ),
       ]
@@ -316,8 +316,11 @@ export class AppLayer {
     if (a?.onGap !== undefined) this.guard(st, () => a.onGap?.(dir, bytes, st.ts))
   }
 
-  /** In-order payload of one direction (TCP after reassembly, a UDP datagram). */
-  private payloadIn(st: FlowApp, dir: Dir, buf: Buffer, off: number, end: number, ts: number): void {
+  /**
+   * In-order payload of one direction (TCP after reassembly, a UDP datagram), at capture time `st.ts`. The time
+   * is not passed down as an argument: a double argument to a call that is not inlined is a heap allocation.
+   */
+  private payloadIn(st: FlowApp, dir: Dir, buf: Buffer, off: number, end: number): void {
     if (end <= off || st.bypass) return
     if (!st.payload) st.payload = true
     if (st.ds(dir).firstHex === '' && st.ds(dir).prefixLen === 0)
@@ -335,8 +338,8 @@ export class AppLayer {
           if (n === end - off && n < PROBE_PREFIX_MAX) return
           // The prefix is full: decide with what we have.
           this.settle(st, dir)
-          this.feedPrefix(st, dir, ts)
-          if (n < end - off) this.deliver(st, dir, buf, off + n, end, ts)
+          this.feedPrefix(st, dir)
+          if (n < end - off) this.deliver(st, dir, buf, off + n, end)
           return
         }
       } else {
@@ -348,20 +351,20 @@ export class AppLayer {
         st.ds(dir).probeRounds++
         if (res === 'need-more' && have + n < PROBE_PREFIX_MAX && st.ds(dir).probeRounds < PROBE_MAX_ROUNDS) return
         if (res === 'need-more') this.settle(st, dir)
-        this.feedPrefix(st, dir, ts)
-        if (n < end - off) this.deliver(st, dir, buf, off + n, end, ts)
+        this.feedPrefix(st, dir)
+        if (n < end - off) this.deliver(st, dir, buf, off + n, end)
         return
       }
     }
-    this.deliver(st, dir, buf, off, end, ts)
+    this.deliver(st, dir, buf, off, end)
   }
 
-  private feedPrefix(st: FlowApp, dir: Dir, ts: number): void {
+  private feedPrefix(st: FlowApp, dir: Dir): void {
     const pre = st.ds(dir).prefix
     const n = st.ds(dir).prefixLen
     st.ds(dir).prefix = undefined
     st.ds(dir).prefixLen = 0
-    if (pre !== undefined && n > 0) this.deliver(st, dir, pre, 0, n, ts)
+    if (pre !== undefined && n > 0) this.deliver(st, dir, pre, 0, n)
   }
 
   /** Marks a direction probed with no answer. */
@@ -454,7 +457,7 @@ export class AppLayer {
     this.counters?.inc('app_analyzer_attached_total', spec.name)
   }
 
-  private deliver(st: FlowApp, dir: Dir, buf: Buffer, off: number, end: number, ts: number): void {
+  private deliver(st: FlowApp, dir: Dir, buf: Buffer, off: number, end: number): void {
     if (st.bypass) return
     const s = st.stream
     const d = st.datagram
@@ -464,8 +467,8 @@ export class AppLayer {
     }
     // No closure here: this runs for every in-order segment of an analysed flow.
     try {
-      if (s !== undefined) s.onData(dir, buf, off, end, ts)
-      else d?.onDatagram(dir, buf, off, end, ts)
+      if (s !== undefined) s.onData(dir, buf, off, end, st.ts)
+      else d?.onDatagram(dir, buf, off, end, st.ts)
     } catch {
       this.disable(st)
       return
@@ -515,7 +518,7 @@ export class AppLayer {
       const ds = st.ds(dir)
       if (ds.probe === Probe.Pending && ds.prefix !== undefined && !st.bypass) {
         ds.probe = Probe.Done
-        this.feedPrefix(st, dir, ts)
+        this.feedPrefix(st, dir)
       }
       if (dir === 1) break
     }
