@@ -208,6 +208,19 @@ test('corpus: confirmed protocol/port mismatches are medium, SSH or plain HTTP o
   assertBand(ofDetection(await analyze(corpus(tls80)), 'protocol-port-mismatch'), 'info', 'low', `${tls80} unconfirmed`)
 })
 
+test('corpus: raw executables on a port without an application protocol are high, raw scripts medium', {
+  skip: NO_CORPUS,
+}, async () => {
+  const elf = 'pcap/raw/ndpi_elf_over_tcp_udp_33333.pcap'
+  assert.match(groundTruth(elf), /raw ELF executable transfer/)
+  const e = ofDetection(await analyze(corpus(elf)), 'protocol-port-mismatch')
+  assert.deepEqual(e.map((x) => x.proto).sort(), ['tcp', 'udp'])
+  assertBand(e, 'high', 'high', elf)
+  const sh = 'pcap/raw/ndpi_shell_script_over_tcp_udp_33333.pcap'
+  assert.match(groundTruth(sh), /script \(shebang\) transfers/)
+  assertBand(ofDetection(await analyze(corpus(sh)), 'protocol-port-mismatch'), 'medium', 'medium', sh)
+})
+
 test('cloud file services are context: info, never lifted above low', async () => {
   const a = ofDetection(await analyze(repo('pcaps/detections/cloud-file-service/positive.pcap')), 'cloud-file-service')
   assertBand(a, 'info', 'info', 'cloud-file-service positive')

@@ -58,10 +58,13 @@ const UNCONFIRMED_MAX = 28
 /** A mismatch alone is one indicator: at most high, below the scorer's CRITICAL_BASE_MIN (70). */
 const MISMATCH_MAX = 69
 
-/** True when a hex payload prefix begins with MZ or ELF magic. */
-function isExecutableHex(hex: string): boolean {
+/** What a first payload (hex) begins with: MZ or ELF magic, or a `#!` script; undefined otherwise. */
+function rawContent(hex: string): 'MZ' | 'ELF' | 'script' | undefined {
   const h = hex.toLowerCase()
-  return h.startsWith('4d5a') || h.startsWith('7f454c46')
+  if (h.startsWith('4d5a')) return 'MZ'
+  if (h.startsWith('7f454c46')) return 'ELF'
+  if (h.startsWith('2321')) return 'script'
+  return undefined
 }
 
 const def = defineDetection<ProtocolPortMismatchParams>({
@@ -106,6 +109,7 @@ function judge(ev: AppProtoEvent, p: ProtocolPortMismatchParams, ctx: DetectionC
   const port = `${ev.proto.toUpperCase()}/${ev.resp_p}`
   const seen = `seen: to server "${ev.app_proto_ts || '-'}", to client "${ev.app_proto_tc || '-'}"`
   const reasons: string[] = []
+  const raw = app === '' ? (rawContent(ev.first_ts_hex) ?? rawContent(ev.first_tc_hex)) : undefined
   let score: number
   if (app !== '') {
     if (isRegisteredFor(ev.proto, ev.resp_p, app)) return undefined
@@ -133,16 +137,21 @@ function judge(ev: AppProtoEvent, p: ProtocolPortMismatchParams, ctx: DetectionC
     }
   } else {
     const known = registered.filter((r) => IDENTIFIABLE.has(r))
-    if (known.length === 0 && !isExecutableHex(ev.first_tc_hex) && !isExecutableHex(ev.first_ts_hex)) return undefined
-    score = 22
-    if (known.includes('dns')) score += 5
-    reasons.push(
-      `${port} is registered for ${registered.join('/')} but neither direction's first payload was identifiable (+${score})`,
-    )
-  }
-  if (app === '' && (isExecutableHex(ev.first_tc_hex) || isExecutableHex(ev.first_ts_hex))) {
-    score = Math.max(score, 65)
-    reasons.push('the first payload is a raw executable (MZ/ELF magic) with no application protocol: at least 65')
+    if (known.length === 0 && raw === undefined) return undefined
+    score = 0
+    if (known.length > 0) {
+      score = known.includes('dns') ? 27 : 22
+      reasons.push(
+        `${port} is registered for ${registered.join('/')} but neither direction's first payload was identifiable (+${score})`,
+      )
+    }
+    if (raw !== undefined) {
+      const floor = raw === 'script' ? 55 : 65
+      reasons.push(
+        `the first payload is a raw ${raw === 'script' ? 'script (#!)' : `${raw} executable`} with no application protocol (at least ${floor})`,
+      )
+      score = Math.max(score, floor)
+    }
   }
   if (score > MISMATCH_MAX) {
     reasons.push(`a mismatch alone is one indicator: capped at ${MISMATCH_MAX} (${MISMATCH_MAX - score})`)
@@ -167,7 +176,9 @@ function judge(ev: AppProtoEvent, p: ProtocolPortMismatchParams, ctx: DetectionC
     message:
       app !== ''
         ? `${app} on ${port} (${registered.length > 0 ? `registered for ${registered.join('/')}` : 'no registered protocol'}) between ${ev.orig_h} and ${ev.resp_h}.`
-        : `Unidentified payload on ${port} (registered for ${registered.join('/')}) between ${ev.orig_h} and ${ev.resp_h}.`,
+        : raw !== undefined && registered.length === 0
+          ? `Raw ${raw === 'script' ? 'script' : `${raw} executable`} on ${port} (no application protocol) between ${ev.orig_h} and ${ev.resp_h}.`
+          : `Unidentified payload on ${port} (registered for ${registered.join('/')}) between ${ev.orig_h} and ${ev.resp_h}.`,
     score,
     reasons,
     evidence,
