@@ -501,6 +501,26 @@ test('calibration: factors a detection already scored are not added again; the c
   assert.ok(chain?.triage !== undefined)
 })
 
+test('allowed_destinations also covers host-log alerts through their destination name (details.dest_host)', () => {
+  const { scorer } = setup({ allowed_destinations: ['example.com'] })
+  const ctx = { internal: new AddressSet(INTERNAL) }
+  const fromLog = (dest_host: string) =>
+    makeAlert({ ...inboundTransfer, id: 'download-tool' }, ctx, {
+      ts: WEDNESDAY_10_UTC,
+      source: 'syslog',
+      message: 'certutil on ws01',
+      score: 70,
+      reasons: ['certutil -urlcache'],
+      evidence: [],
+      identifier: `dt:${dest_host}`,
+      host: 'ws01',
+      details: { tool: 'certutil', dest_host },
+    })
+  assert.equal(scorer.enrichAlert(fromLog('updates.example.com')), undefined)
+  const other = scorer.enrichAlert(fromLog('badexample.com'))
+  assert.equal(other?.score, 70, 'no peer address: no never-seen factor; working hours: no off-hours factor')
+})
+
 test('a disabled detection raises nothing', () => {
   const baseline = new DestinationBaseline(new AddressSet(INTERNAL))
   const s = new Scorer({ ...CONFIG, detections: { 'inbound-transfer': { enabled: false } } }, baseline)

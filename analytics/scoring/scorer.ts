@@ -450,7 +450,7 @@ export class Scorer {
       neverSeen = look.hostFirstSeen === undefined
       firstSeen = look.hostFirstSeen
     }
-    for (const k of ['host', 'server_name', 'sni']) {
+    for (const k of ['host', 'server_name', 'sni', 'dest_host']) {
       const n = detailString(alert, k)
       if (n && !isAddress(n) && !names.includes(n)) names.push(n)
     }
