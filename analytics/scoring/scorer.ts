@@ -1,9 +1,11 @@
 /**
  * The scorer: runs on every ended flow (raising `inbound-transfer` when an internal host pulls a large,
- * inbound-heavy transfer from an external destination) and on every alert the detections raise (adding the
- * baseline facts, never-seen / prevalence / off-hours / allowlist factors, final score, severity and
- * triage). Scores are explainable: every factor is kept in `score_factors` and `reasons` (RITA modifier
- * rows). It implements the engine's ScoringHooks: `scoreFlow(flow)` reads the baseline, then `observe(flow)`
+ * inbound-heavy transfer from an external destination, scored with the additive weights) and on every alert the
+ * detections raise (adding the baseline facts and a bounded multiplicative context factor on the detection's base
+ * score: never-seen / known-for-weeks, prevalence, off-hours, clamped to [0.8, 1.35], at most one severity band
+ * up, never critical from context alone; then allowlists, severity from the final score, and triage; see
+ * docs/alerts.md). Scores are explainable: every factor is kept in `score_factors` and `reasons` (RITA modifier
+ * rows), and the rows sum to the score. It implements the engine's ScoringHooks: `scoreFlow(flow)` reads the baseline, then `observe(flow)`
  * updates it, so the first sight of a destination scores never-seen and later ones do not. Allowlists are applied here, at alert time, so a new entry also
  * covers destinations already in the baseline (rita-legacy#498).
  *
