@@ -18,14 +18,64 @@ function fmix32(h: number): number {
   return (x ^ (x >>> 16)) >>> 0
 }
 
-function base62(x: number, digits: number): string {
-  let s = ''
+/** Base62 digit characters as codes. */
+const DIGITS = Uint8Array.from(BASE62, (c) => c.charCodeAt(0))
+/** The 18 character codes of a one-character prefix and 17 digits (built in place, then one flat string). */
+const CODES = new Uint8Array(18)
+
+/** Writes the `digits` least significant base62 digits of `x` into CODES, most significant first, at `at`. */
+function putBase62(x: number, digits: number, at: number): void {
   let v = x
-  for (let i = 0; i < digits; i++) {
-    s = (BASE62[v % 62] ?? '0') + s
+  for (let i = digits - 1; i >= 0; i--) {
+    CODES[at + i] = DIGITS[v % 62] ?? 48
     v = Math.floor(v / 62)
   }
-  return s
+}
+
+/** CODES[from..18) as a flat string (fromCharCode with fixed arguments: no array, no concatenation). */
+function codesText(from: number): string {
+  const k = CODES
+  if (from === 1) {
+    return String.fromCharCode(
+      k[1] ?? 48,
+      k[2] ?? 48,
+      k[3] ?? 48,
+      k[4] ?? 48,
+      k[5] ?? 48,
+      k[6] ?? 48,
+      k[7] ?? 48,
+      k[8] ?? 48,
+      k[9] ?? 48,
+      k[10] ?? 48,
+      k[11] ?? 48,
+      k[12] ?? 48,
+      k[13] ?? 48,
+      k[14] ?? 48,
+      k[15] ?? 48,
+      k[16] ?? 48,
+      k[17] ?? 48,
+    )
+  }
+  return String.fromCharCode(
+    k[0] ?? 48,
+    k[1] ?? 48,
+    k[2] ?? 48,
+    k[3] ?? 48,
+    k[4] ?? 48,
+    k[5] ?? 48,
+    k[6] ?? 48,
+    k[7] ?? 48,
+    k[8] ?? 48,
+    k[9] ?? 48,
+    k[10] ?? 48,
+    k[11] ?? 48,
+    k[12] ?? 48,
+    k[13] ?? 48,
+    k[14] ?? 48,
+    k[15] ?? 48,
+    k[16] ?? 48,
+    k[17] ?? 48,
+  )
 }
 
 export class UidGenerator {
@@ -54,7 +104,13 @@ export class UidGenerator {
     const a = fmix32((lo ^ this.seed) >>> 0)
     const b = fmix32((Math.imul(lo, 0x9e3779b1) ^ hi ^ 0x7f4a7c15 ^ this.seed) >>> 0)
     const c = fmix32((lo + 0x632be5ab + Math.imul(hi, 0x85ebca77) + Math.imul(this.seed, 3)) >>> 0)
-    // 62^6 > 2^32, so 6 digits hold a lane; the first lane gives 5 of its 6 digits (17 in all).
-    return prefix + base62(a, 6).slice(1) + base62(b, 6) + base62(c, 6)
+    // 62^6 > 2^32, so 6 digits hold a lane; the first lane gives its 5 low digits (17 in all). The text is
+    // made as one flat string from character codes (prepending digit by digit made ~20 strings per uid).
+    putBase62(a, 5, 1)
+    putBase62(b, 6, 6)
+    putBase62(c, 6, 12)
+    if (prefix.length !== 1) return prefix + codesText(1)
+    CODES[0] = prefix.charCodeAt(0)
+    return codesText(0)
   }
 }
