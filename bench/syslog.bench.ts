@@ -13,6 +13,7 @@
  *        [--mix=alerting|realistic] [--only=inproc|tcp|udp] [--profile-inproc=FILE.cpuprofile]
  *        [--udp-batch=N] [--udp-idle-batch=N] [--repeat=K]
  *        [--udp-same-thread] (read the UDP socket on the parsing thread, not a reader thread)
+ *        [--no-syslog-events] (only flow/host events: what the chain detection's syslog input costs)
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -157,7 +158,12 @@ function makeReceiver() {
       if (a !== undefined) alerts += a.length
     }
   }
-  const ingest = new SyslogIngest({ emit, counters, source: 'bench' })
+  const ingest = new SyslogIngest({
+    emit,
+    counters,
+    source: 'bench',
+    emitSyslogEvents: !args.includes('--no-syslog-events'),
+  })
   return { counters, ingest, alerts: () => alerts, events: () => events }
 }
 
