@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
+import { looksBinary } from './common.js'
 import { parseSyslog } from './parse.js'
 
 /** Reference receive time: 2026-11-22T00:00:00Z. */
@@ -231,4 +232,34 @@ test('fuzz: random bytes and every prefix give ok or a known DecodeError', () =>
       else assert.ok(Number.isFinite(r.value.ts))
     }
   }
+})
+
+test('binary detection: a message is rejected as not text exactly when its bytes look binary', () => {
+  const byte = fc.oneof(
+    fc.integer({ min: 0, max: 31 }),
+    fc.integer({ min: 32, max: 126 }),
+    fc.integer({ min: 127, max: 255 }),
+  )
+  const utf8 = fc.string({ unit: 'binary', maxLength: 40 }).map((s) => [...Buffer.from(s)])
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.oneof(
+          byte.map((b) => [b]),
+          utf8,
+        ),
+        { maxLength: 200 },
+      ),
+      (parts) => {
+        const buf = Buffer.from(parts.flat())
+        let e = buf.length
+        while (e > 0 && (buf[e - 1] === 10 || buf[e - 1] === 13 || buf[e - 1] === 0)) e--
+        const r = parseSyslog(buf, 1.7e9)
+        const notText = !r.ok && r.error.code === 'syslog.not_text'
+        if (e > 0) assert.equal(notText, looksBinary(buf, 0, e))
+        else assert.equal(notText, false)
+      },
+    ),
+    { numRuns: 2000 },
+  )
 })

@@ -44,8 +44,11 @@ export function parseSyslog(
     while (e > off && isFramingChar(input[e - 1] ?? 0)) e--
     if (e <= off) return fail('syslog.empty', off)
     if (e - off > max) return fail('syslog.too_long', off, max, e - off)
-    if (looksBinary(input, off, e)) return fail('syslog.not_text', off)
     const t = decodeText(input, off, e)
+    // Control bytes decode to the same code points (UTF-8 and latin1 alike) and the first 512 code units
+    // cover at least the first 512 bytes, so text without them there is not binary: the byte count of
+    // looksBinary is only needed when one is present.
+    if (hasControlChar(t.text) && looksBinary(input, off, e)) return fail('syslog.not_text', off)
     if (t.invalidUtf8) d.warnings.push('syslog.invalid_utf8')
     s = t.text
   }
@@ -70,6 +73,13 @@ export function parseSyslog(
   out.ts = fromMsg ? (d.ts as number) : receivedTs
   out.tsFromMessage = fromMsg
   return { ok: true, value: out, next: end }
+}
+
+/** C0 controls other than TAB, LF, CR (NUL included). */
+const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F]/
+
+function hasControlChar(text: string): boolean {
+  return CONTROL.test(text.length > 512 ? text.slice(0, 512) : text)
 }
 
 function isFramingChar(c: number): boolean {
