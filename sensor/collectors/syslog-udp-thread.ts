@@ -170,6 +170,7 @@ export function startUdpReaderThread(opts: UdpThreadOptions): Promise<UdpThreadL
   return new Promise((resolve, reject) => {
     let listening = false
     let onClosed: (() => void) | undefined
+    let exited = false
     worker.on('message', (m: Batch | Control) => {
       if ('data' in m) {
         onBatch(m)
@@ -183,6 +184,10 @@ export function startUdpReaderThread(opts: UdpThreadOptions): Promise<UdpThreadL
             ...(m.rcv !== undefined ? { recvBufferBytes: m.rcv } : {}),
             close: () =>
               new Promise<void>((res) => {
+                if (exited) {
+                  res()
+                  return
+                }
                 onClosed = res
                 worker.postMessage('close')
               }),
@@ -200,8 +205,8 @@ export function startUdpReaderThread(opts: UdpThreadOptions): Promise<UdpThreadL
           return
         }
         case 'closed':
-          syncDrops()
-          void worker.terminate().then(() => onClosed?.())
+          // All batches before this message were handled; 'exit' resolves close().
+          void worker.terminate()
           return
       }
     })
@@ -211,6 +216,19 @@ export function startUdpReaderThread(opts: UdpThreadOptions): Promise<UdpThreadL
         c.inc('syslog_errors_total', 'syslog.socket_error')
         opts.onError?.(err)
       }
+    })
+    worker.on('exit', (code) => {
+      exited = true
+      syncDrops()
+      if (onClosed !== undefined) {
+        onClosed()
+        return
+      }
+      // The reader ended without being asked to (crashed, out of memory): reception has stopped.
+      if (listening) {
+        c.inc('syslog_errors_total', 'syslog.reader_exit')
+        opts.onError?.(new Error(`syslog UDP reader thread exited (code ${code})`))
+      } else reject(new Error(`syslog UDP reader thread exited before binding (code ${code})`))
     })
   })
 }
