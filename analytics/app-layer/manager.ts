@@ -21,7 +21,7 @@ import type { AppProtoEvent, ConnId, FileEvent, SensorEvent } from '../events.js
 import type { Flow } from '../flow.js'
 import { ExpectedTable } from './expected.js'
 import { FileTransfer } from './files.js'
-import { TcpReassembler } from './tcp-reassembly.js'
+import { type ReassemblySink, TcpReassembler } from './tcp-reassembly.js'
 import type {
   AnalyzerSpec,
   AppContext,
@@ -56,6 +56,8 @@ export interface MaybeFinished {
   finished?(): boolean
 }
 
+const NO_GAP = (): void => {}
+
 /** Bytes of a direction's first payload kept while probes answer 'need-more'. */
 export const PROBE_PREFIX_MAX = 512
 /** Segments of a direction's first payload probed before 'need-more' counts as no. */
@@ -85,7 +87,7 @@ class DirState {
   firstHex = ''
 }
 
-class FlowApp implements AppContext {
+class FlowApp implements AppContext, ReassemblySink {
   readonly maxBuffer: number
   spec: AnalyzerSpec | undefined
   stream: StreamAnalyzer | undefined
@@ -126,6 +128,14 @@ class FlowApp implements AppContext {
       }
     }
     return this.connId
+  }
+
+  reassembled(dir: Dir, buf: Buffer, off: number, end: number): void {
+    this.m.payloadIn(this, dir, buf, off, end)
+  }
+
+  reassemblyGap(dir: Dir, bytes: number): void {
+    this.m.gapIn(this, dir, bytes)
   }
 
   ds(dir: Dir): DirState {
@@ -281,29 +291,28 @@ export class AppLayer {
       this.payloadIn(st, dir, buf, pv.payloadOff, pv.payloadEnd)
       return
     }
-    let r = st.reasm
-    if (r === undefined) {
-      const cap = this.reasmBuffer
-      const a: [TcpReassembler, TcpReassembler] = [
-        new TcpReassembler(
-          cap,
-          (b, o, e) => this.payloadIn(st, 0, b, o, e),
-          (n) => this.gapIn(st, 0, n),
-        ),
-        new TcpReassembler(
-          cap,
-          (b, o, e) => this.payloadIn(st, 1, b, o, e),
-          (n) => this.gapIn(st, 1, n),
-        ),
-      ]
-      st.reasm = a
-      r = a
-    }
+    const r = st.reasm ?? this.newReassemblers(st)
     const wireLen = pv.payloadLen > 0 ? pv.payloadLen : pv.payloadEnd - pv.payloadOff
-    r[dir].segment(pv.seq, pv.tcpFlags, buf, pv.payloadOff, pv.payloadEnd, wireLen)
+    // `| 0`: a signed 32-bit sequence number is a small integer; a uint32 above 2^31 would be boxed per call.
+    r[dir].segment(pv.seq | 0, pv.tcpFlags, buf, pv.payloadOff, pv.payloadEnd, wireLen)
   }
 
-  private gapIn(st: FlowApp, dir: Dir, bytes: number): void {
+  /**
+   * Makes the reassembler pair of a TCP flow. Kept out of onPacket: a function that creates closures over its
+   * locals allocates a context on every call, even when the closures are not made.
+   */
+  private newReassemblers(st: FlowApp): [TcpReassembler, TcpReassembler] {
+    const cap = this.reasmBuffer
+    const a: [TcpReassembler, TcpReassembler] = [
+      new TcpReassembler(cap, st, NO_GAP, 0),
+      new TcpReassembler(cap, st, NO_GAP, 1),
+    ]
+    st.reasm = a
+    return a
+  }
+
+  /** @internal */
+  gapIn(st: FlowApp, dir: Dir, bytes: number): void {
     this.counters?.inc('app_reasm_gaps_total')
     this.counters?.inc('app_reasm_gap_bytes_total', undefined, bytes)
     if (st.bypass) return
@@ -320,7 +329,8 @@ export class AppLayer {
    * In-order payload of one direction (TCP after reassembly, a UDP datagram), at capture time `st.ts`. The time
    * is not passed down as an argument: a double argument to a call that is not inlined is a heap allocation.
    */
-  private payloadIn(st: FlowApp, dir: Dir, buf: Buffer, off: number, end: number): void {
+  /** @internal */
+  payloadIn(st: FlowApp, dir: Dir, buf: Buffer, off: number, end: number): void {
     if (end <= off || st.bypass) return
     if (!st.payload) st.payload = true
     if (st.ds(dir).firstHex === '' && st.ds(dir).prefixLen === 0)
@@ -526,7 +536,12 @@ export class AppLayer {
     if (a !== undefined) {
       st.stream = undefined
       st.datagram = undefined
-      this.guard(st, () => a.onEnd?.(ts))
+      // Inline rather than through guard(): a closure here would cost a context on every flow end.
+      try {
+        a.onEnd?.(ts)
+      } catch {
+        this.disable(st)
+      }
     }
     if (st.openFiles.length > 0) for (const f of st.openFiles.slice()) f.close(ts, false)
     st.reasm = undefined

@@ -19,6 +19,31 @@ export type DeliverFn = (buf: Buffer, off: number, end: number) => void
 /** Receives the size of a hole that will never be filled. */
 export type GapFn = (bytes: number) => void
 
+/**
+ * One receiver for both directions of a flow (`dir` says which): what the app layer passes instead of two
+ * closures per direction, which were most of the memory of a reassembler pair.
+ */
+export interface ReassemblySink {
+  reassembled(dir: 0 | 1, buf: Buffer, off: number, end: number): void
+  reassemblyGap(dir: 0 | 1, bytes: number): void
+}
+
+/** Adapts the function form of the constructor. */
+class FnSink implements ReassemblySink {
+  constructor(
+    private readonly deliver: DeliverFn,
+    private readonly onGap: GapFn,
+  ) {}
+  reassembled(_dir: 0 | 1, buf: Buffer, off: number, end: number): void {
+    this.deliver(buf, off, end)
+  }
+  reassemblyGap(_dir: 0 | 1, bytes: number): void {
+    this.onGap(bytes)
+  }
+}
+
+const NO_GAP: GapFn = () => {}
+
 interface Held {
   seq: number
   data: Buffer
@@ -26,7 +51,7 @@ interface Held {
 
 /** State of one direction (the "state object handed in", STYLE 2.2). */
 export class TcpReassembler {
-  /** Next expected sequence number (uint32); valid when `started`. */
+  /** Next expected sequence number, kept as a signed 32-bit integer (a small integer for V8, never a boxed double; sequence numbers compare modulo 2^32 either way); valid when `started`. */
   nextSeq = 0
   started = false
   /** Set after FIN or RST: later data is ignored. */
@@ -42,15 +67,23 @@ export class TcpReassembler {
   private finSeen = false
   private finSeq = 0
   private held: Held[] = []
+  private readonly sink: ReassemblySink
+  private readonly dir: 0 | 1
 
   /**
    * @param capBytes most out-of-order bytes held at once (the per-flow budget share of this direction).
+   * @param deliver receives in-order bytes: a function, or a sink shared by both directions (then `dir` is
+   *   passed back to it and `onGap` is unused).
    */
   constructor(
     private readonly capBytes: number,
-    private readonly deliver: DeliverFn,
-    private readonly onGap: GapFn,
-  ) {}
+    deliver: DeliverFn | ReassemblySink,
+    onGap: GapFn = NO_GAP,
+    dir: 0 | 1 = 0,
+  ) {
+    this.sink = typeof deliver === 'function' ? new FnSink(deliver, onGap) : deliver
+    this.dir = dir
+  }
 
   /**
    * Handles one segment: `flags` is the TCP flags byte, `seq` its sequence number, payload `buf[off, end)`.
@@ -63,18 +96,18 @@ export class TcpReassembler {
     if (syn) {
       if (!this.started) {
         this.started = true
-        this.nextSeq = (seq + 1) >>> 0
+        this.nextSeq = (seq + 1) | 0
       }
-      seq = (seq + 1) >>> 0
+      seq = (seq + 1) | 0
     } else if (!this.started) {
       if (end <= off) {
         if (flags & 0x04) this.ended = true
         return
       }
       this.started = true
-      this.nextSeq = seq >>> 0
+      this.nextSeq = seq | 0
     }
-    if (end > off) this.data(seq >>> 0, buf, off, end)
+    if (end > off) this.data(seq | 0, buf, off, end)
     if (payloadLen > end - off && end - off >= 0) {
       // Snaplen truncation: the rest of the segment is a hole right after what we have.
       const missing = payloadLen - (end - off)
@@ -86,7 +119,7 @@ export class TcpReassembler {
       this.ended = true
     } else if (flags & 0x01) {
       this.finSeen = true
-      this.finSeq = (seq + payloadLen) >>> 0
+      this.finSeq = (seq + payloadLen) | 0
     }
     if (this.finSeen && ((this.nextSeq - this.finSeq) | 0) >= 0 && this.held.length === 0) this.ended = true
   }
@@ -127,17 +160,17 @@ export class TcpReassembler {
   }
 
   private emitInOrder(buf: Buffer, off: number, end: number): void {
-    this.nextSeq = (this.nextSeq + (end - off)) >>> 0
+    this.nextSeq = (this.nextSeq + (end - off)) | 0
     this.delivered += end - off
-    this.deliver(buf, off, end)
+    this.sink.reassembled(this.dir, buf, off, end)
   }
 
   private skip(bytes: number): void {
     if (bytes <= 0) return
-    this.nextSeq = (this.nextSeq + bytes) >>> 0
+    this.nextSeq = (this.nextSeq + bytes) | 0
     this.gapBytes += bytes
     this.gaps++
-    this.onGap(bytes)
+    this.sink.reassemblyGap(this.dir, bytes)
   }
 
   /** Inserts the parts of [seq, seq+len) not already held, keeping the list sorted. */
@@ -164,7 +197,7 @@ export class TcpReassembler {
       // Skip what h already covers (first copy wins).
       const covered = Math.min(e, he) - s
       off += covered
-      seq = (seq + covered) >>> 0
+      seq = (seq + covered) | 0
       i++
     }
     if (off < end) this.put(i, seq, buf, off, end)
