@@ -1,7 +1,7 @@
 /**
  * Soak benchmark of `ingress-sensor listen` (run on demand, not in CI; bounded by --seconds):
  *   node --import tsx bench/soak.bench.ts [--seconds 120] [--netflow 2000] [--syslog-tcp 500] [--syslog-udp 500]
- *       [--pcap 2000] [--scale 1,2,4] [--hosts 256] [--dests 256] [--keep]
+ *       [--pcap 2000] [--scale 1,2,4] [--hosts 256] [--dests 256] [--heap-limit MiB] [--keep]
  * Starts `listen` as a child with every collector (NetFlow UDP, syslog UDP and TCP, a pcap stream on stdin,
  * Prometheus) and a load generator in this process sending at fixed rates for N seconds: NetFlow v5 records
  * (30 per datagram, in opposite-direction pairs that merge into biflows), syslog over TCP (octet counting) and
@@ -47,6 +47,9 @@ const SCALES = arg('scale', '1').split(',').map(Number)
 const HOSTS = Number(arg('hosts', '256'))
 const DESTS = Number(arg('dests', '256'))
 const KEEP = process.argv.includes('--keep')
+/** --heap-limit MiB: run the child with --max-old-space-size (a leak then fails; lazy GC does not). */
+const HEAP_LIMIT = arg('heap-limit', '')
+if (HEAP_LIMIT) process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${HEAP_LIMIT}`.trim()
 
 // ---------------------------------------------------------------- NetFlow v5 ---------------------------------
 const T0 = Date.now()
@@ -289,6 +292,8 @@ interface Result {
   heapMaxMiB: number
   heapSlopeMiBPerMin: number
   flowsInTableMax: number
+  /** RSS (MiB) and heap used (MiB) every 10 s, to see the shape (sawtooth vs a steady climb). */
+  series: { t: number; rssMiB: number; heapMiB: number }[]
   stopS: number
   exit: number | null
   flows: number
@@ -485,6 +490,13 @@ async function runOnce(scale: number): Promise<Result> {
         heap.filter((x) => x.t >= SECONDS / 2).map((x) => x.mib),
       ) * 60,
     flowsInTableMax,
+    series: rss
+      .filter((r) => Math.round(r.t) % 10 === 0)
+      .map((r) => ({
+        t: Math.round(r.t),
+        rssMiB: Math.round(r.kib / 1024),
+        heapMiB: Math.round(heap.find((x) => x.t >= r.t - 1)?.mib ?? 0),
+      })),
     stopS,
     exit,
     flows: countLines(flows),
@@ -504,7 +516,7 @@ function fmt(n: number, d = 0): string {
 
 async function main(): Promise<void> {
   process.stdout.write(
-    `soak: ${SECONDS}s per step; ${HOSTS} hosts x ${DESTS} destinations; base rates/s: NetFlow records ${BASE.netflow}, syslog TCP ${BASE.syslogTcp}, syslog UDP ${BASE.syslogUdp}, pcap packets ${BASE.pcap}; scales ${SCALES.join(',')}\n`,
+    `soak: ${SECONDS}s per step; ${HOSTS} hosts x ${DESTS} destinations;${HEAP_LIMIT ? ` child heap limit ${HEAP_LIMIT} MiB;` : ''} base rates/s: NetFlow records ${BASE.netflow}, syslog TCP ${BASE.syslogTcp}, syslog UDP ${BASE.syslogUdp}, pcap packets ${BASE.pcap}; scales ${SCALES.join(',')}\n`,
   )
   const results: Result[] = []
   for (const s of SCALES) {
