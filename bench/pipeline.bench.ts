@@ -41,17 +41,21 @@ const num = (name: string, d: number): number => {
 //   --floor FILE   the bare read: CaptureReader walking records, nothing decoded;
 //   --flows FILE   reader + walkPacket (L2-L4 decoders) + FlowTable (default caps and timeouts), each ended
 //                  flow turned into its FlowRecord and dropped: the foundation's path without app layer,
-//                  engine or output.
+//                  engine or output. Prints packets, flow records and the flows still live at the end.
 if (args[0] === '--floor' || args[0] === '--flows') {
   const file = args[1] ?? ''
   let n = 0
   let records = 0
+  let live = 0
+  const reasons = new Map<string, number>()
   const pv = newPacketView()
   const table = new FlowTable({
     maxFlows: 1_000_000,
     counters: new Counters(),
     onEnd: (f, reason) => {
       if (flowToRecord(f, reason, 'pcap', 'pcap').orig_pkts >= 0) records++
+      if (reason === 'eof') live++
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1)
     },
   })
   const flows = args[0] === '--flows'
@@ -72,7 +76,7 @@ if (args[0] === '--floor' || args[0] === '--flows') {
   })
   await readCaptureStream(file, reader)
   table.flush('eof')
-  process.stdout.write(`${n}${flows ? ` ${records}` : ''}\n`)
+  process.stdout.write(`${n}${flows ? ` ${records} ${live} ${JSON.stringify(Object.fromEntries(reasons))}` : ''}\n`)
   process.exit(0)
 }
 
@@ -110,6 +114,11 @@ writeFileSync(
   `# every detection off: the packet pipeline, app layer and flow records only\ndetections:\n${DETECTIONS.map((d) => `  ${d.id}: { enabled: false }`).join('\n')}\n`,
 )
 
+// A small baseline cap: on this synthetic traffic almost every flow is a new (host, destination) pair, so the
+// baseline (default cap 2,000,000 pairs, kept by design) grows with the file; capped, what is left is live state.
+const smallBaseline = path.join(DATA, 'small-baseline.yaml')
+writeFileSync(smallBaseline, 'baseline:\n  max_entries: 20000\n  max_destinations: 10000\n')
+
 if (!args.includes('--no-build')) {
   process.stdout.write('building the CLI (tsc -p tsconfig.build.json)... ')
   const b = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' })
@@ -128,7 +137,7 @@ function countPackets(f: string): number {
       encoding: 'utf8',
     },
   )
-  return Number(out.trim())
+  return Number(out.trim().split(' ')[0])
 }
 
 interface Run {
@@ -216,6 +225,27 @@ const runs: (Run | undefined)[] = [
     `first ${tsharkPackets} packets`,
   ),
   measure('analyze-1M', analyze(prefixFile), prefixFile, prefixPackets, `first ${prefixPackets} packets`),
+  measure(
+    'flows-1M',
+    [node, '--import', 'tsx', 'bench/pipeline.bench.ts', '--flows', prefixFile],
+    prefixFile,
+    prefixPackets,
+    `first ${prefixPackets} packets`,
+  ),
+  measure(
+    'analyze-bl',
+    analyze(file, ['--config', smallBaseline]),
+    file,
+    fullPackets,
+    'baseline capped at 20,000 pairs',
+  ),
+  measure(
+    'analyze-bl-1M',
+    analyze(prefixFile, ['--config', smallBaseline]),
+    prefixFile,
+    prefixPackets,
+    `first ${prefixPackets} packets, baseline capped`,
+  ),
 ]
 
 /**
