@@ -4,16 +4,20 @@
  * portproxy command lines, Cisco/Junos/RFC 5424 plain lines) sent by a separate Node process over TCP
  * (octet-counted, written as fast as the socket drains) and over UDP, to our collectors; then the same
  * streams to rsyslogd (own config: imtcp/imudp → omfile, one line per message) in the same run, counting
- * the lines it writes. Prints messages/s (wall, and our CPU), loss, alerts. Bounded by N and a time cap.
+ * the lines it writes. Prints messages/s (wall, and our CPU; for UDP the CPU includes the reader thread),
+ * loss, alerts, and for UDP the receive buffer granted and the host-wide kernel RcvbufErrors delta (the
+ * datagrams the kernel dropped: with no other UDP traffic, that is where the loss is). The in-process line
+ * is the same messages through SyslogIngest without sockets (median of `--repeat` passes).
  * `--mix=alerting` (default) sends LINES in turn (one message in four a Windows event, one in six alerting);
  * `--mix=realistic` is mostly benign router/firewall traffic (ASA Built+Teardown, IOS ACL, SRX, PAN-OS,
- * FortiGate, link/BGP/sshd/cron lines) with 3% Windows events (Sysmon 1 and 3), 1% alerting (certutil download, netsh portproxy)
- * (weights in REALISTIC). `--only=inproc|tcp|udp` runs one part (for `node --cpu-prof`).
+ * FortiGate, link/BGP/sshd/cron lines) with 3% Windows events (Sysmon 1 and 3) and 1% alerting (certutil
+ * download, netsh portproxy); weights in REALISTIC. `--only=inproc|tcp|udp` runs one part.
  * Usage: node --import tsx bench/syslog.bench.ts [N=200000] [--no-rsyslog] [--no-detections]
- *        [--mix=alerting|realistic] [--only=inproc|tcp|udp] [--profile-inproc=FILE.cpuprofile]
- *        [--udp-batch=N] [--udp-idle-batch=N] [--repeat=K]
+ *        [--mix=alerting|realistic] [--only=inproc|tcp|udp] [--repeat=K]
+ *        [--profile-inproc=FILE.cpuprofile] (a profile of the in-process loop only)
  *        [--udp-same-thread] (read the UDP socket on the parsing thread, not a reader thread)
- *        [--no-syslog-events] (only flow/host events: what the chain detection's syslog input costs)
+ *        [--udp-batch=N] [--udp-idle-batch=N] (parse batch sizes of the same-thread reader)
+ *        [--no-syslog-events] (only flow/host events: what the SyslogEvent consumers cost)
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
