@@ -8,6 +8,7 @@
  * and counts (`syslog_errors_total{syslog.udp_queue_full}`). The worker's code is plain JavaScript given
  * as a string (no file to resolve, the same under tsx and compiled). Not handled: DTLS.
  */
+import { isIPv6 } from 'node:net'
 import { Worker } from 'node:worker_threads'
 import type { SyslogIngest } from '../syslog-ingest.js'
 
@@ -130,7 +131,7 @@ export function startUdpReaderThread(opts: UdpThreadOptions): Promise<UdpThreadL
   const shared = new SharedArrayBuffer(3 * 4)
   const q = new Int32Array(shared)
   const c = opts.ingest.counters
-  const type = opts.host.includes(':') ? 'udp6' : 'udp4'
+  const type = isIPv6(opts.host) ? 'udp6' : 'udp4'
   const worker = new Worker(READER, {
     eval: true,
     workerData: {
