@@ -40,6 +40,20 @@ export function fail<T>(code: DecodeErrorCode, offset: number, need?: number, ha
   return { ok: false, error: decodeError(code, offset, need, have) }
 }
 
+/**
+ * The failure for a header parser's error code: `tooShort` (fewer bytes than the fixed header) carries
+ * need = `minLen` and have = the bytes there; any other code carries its offset only.
+ */
+export function failHeader<T>(
+  code: DecodeErrorCode,
+  tooShort: DecodeErrorCode,
+  off: number,
+  end: number,
+  minLen: number,
+): Decoded<T> {
+  return code === tooShort ? fail(code, off, minLen, Math.max(0, end - off)) : fail(code, off)
+}
+
 /** Renders a DecodeError as one sentence (etherparse style). */
 export function formatDecodeError(e: DecodeError): string {
   const problem = e.code.slice(e.code.indexOf('.') + 1).replaceAll('_', ' ')

@@ -2,6 +2,7 @@
  * NextKey: how a layer names its successor (Zeek forwarding keys, STYLE 2.2). A decoder never calls the
  * next decoder; it returns a key and decoders/dispatch.ts looks the key up in the one dispatch table.
  */
+import type { Decoded } from './errors.js'
 
 export interface NextKey {
   /** Which number space `value` belongs to. */
@@ -20,4 +21,14 @@ export interface Layer<H> {
   readonly payloadEnd: number
   /** The successor's key; undefined when the payload is application data or opaque. */
   readonly nextKey: NextKey | undefined
+}
+
+/** A decoded layer as the decodeX wrappers return it: the next layer starts at `payloadOff`. */
+export function decodedLayer<H>(
+  header: H,
+  payloadOff: number,
+  payloadEnd: number,
+  nextKey: NextKey | undefined,
+): Decoded<Layer<H>> {
+  return { ok: true, value: { header, payloadOff, payloadEnd, nextKey }, next: payloadOff }
 }

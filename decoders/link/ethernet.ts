@@ -3,8 +3,8 @@
  * (see vlan.ts: 802.1Q, 802.1ad QinQ, PPPoE session, MPLS). Frames whose type field is a length (802.3 +
  * LLC/SNAP) are reported, not decoded. The frame check sequence is assumed absent (libpcap strips it).
  */
-import { type Decoded, decodeError, fail } from '../errors.js'
-import type { Layer } from '../next-key.js'
+import { type Decoded, failHeader } from '../errors.js'
+import { decodedLayer, type Layer } from '../next-key.js'
 import { type LinkFields, type LinkResult, newLinkFields } from './link-fields.js'
 import { parseLinkShims } from './vlan.js'
 
@@ -37,11 +37,7 @@ export function parseEthernet(buf: Buffer, off: number, end: number, out: LinkFi
 export function decodeEthernet(buf: Buffer, off: number, end: number): Decoded<Layer<EthernetHeader>> {
   const f = newLinkFields()
   const code = parseEthernet(buf, off, end, f)
-  if (code !== undefined) {
-    return code === 'ethernet.too_short'
-      ? fail(code, off, ETHERNET_MIN_LEN, Math.max(0, end - off))
-      : { ok: false, error: decodeError(code, off) }
-  }
+  if (code !== undefined) return failHeader(code, 'ethernet.too_short', off, end, ETHERNET_MIN_LEN)
   const header: EthernetHeader = {
     dst: buf.readUIntBE(off, 6),
     src: buf.readUIntBE(off + 6, 6),
@@ -50,14 +46,5 @@ export function decodeEthernet(buf: Buffer, off: number, end: number): Decoded<L
     vlan: f.vlan,
     vlanInner: f.vlanInner,
   }
-  return {
-    ok: true,
-    value: {
-      header,
-      payloadOff: f.payloadOff,
-      payloadEnd: f.payloadEnd,
-      nextKey: { kind: 'ethertype', value: f.etherType },
-    },
-    next: f.payloadOff,
-  }
+  return decodedLayer(header, f.payloadOff, f.payloadEnd, { kind: 'ethertype', value: f.etherType })
 }

@@ -5,8 +5,8 @@
  * NFULA_PAYLOAD TLV (type 9). The byte order is inferred per TLV (the length must fit what remains). Other
  * TLVs (prefix, uid, timestamps, hardware header) are skipped.
  */
-import { type Decoded, decodeError, fail } from '../errors.js'
-import type { Layer } from '../next-key.js'
+import { type Decoded, failHeader } from '../errors.js'
+import { decodedLayer, type Layer } from '../next-key.js'
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../tables/ethertypes.js'
 import { type LinkFields, type LinkResult, newLinkFields } from './link-fields.js'
 
@@ -57,19 +57,11 @@ export function parseNflog(buf: Buffer, off: number, end: number, out: LinkField
 export function decodeNflog(buf: Buffer, off: number, end: number): Decoded<Layer<NflogHeader>> {
   const f = newLinkFields()
   const code = parseNflog(buf, off, end, f)
-  if (code !== undefined) {
-    return code === 'nflog.too_short'
-      ? fail(code, off, NFLOG_MIN_LEN, Math.max(0, end - off))
-      : { ok: false, error: decodeError(code, off) }
-  }
-  return {
-    ok: true,
-    value: {
-      header: { family: buf[off] as number, version: buf[off + 1] as number, resourceId: buf.readUInt16BE(off + 2) },
-      payloadOff: f.payloadOff,
-      payloadEnd: f.payloadEnd,
-      nextKey: { kind: 'ethertype', value: f.etherType },
-    },
-    next: f.payloadOff,
-  }
+  if (code !== undefined) return failHeader(code, 'nflog.too_short', off, end, NFLOG_MIN_LEN)
+  return decodedLayer(
+    { family: buf[off] as number, version: buf[off + 1] as number, resourceId: buf.readUInt16BE(off + 2) },
+    f.payloadOff,
+    f.payloadEnd,
+    { kind: 'ethertype', value: f.etherType },
+  )
 }

@@ -4,8 +4,8 @@
  * of both kinds exist in either order, so the order is inferred (a family fits in the low 16 bits). IPv6
  * has a different AF_INET6 on each OS (10 Linux, 24 NetBSD/OpenBSD, 28 FreeBSD, 30 Darwin); all map to IPv6.
  */
-import { type Decoded, decodeError, fail } from '../errors.js'
-import type { Layer } from '../next-key.js'
+import { type Decoded, failHeader } from '../errors.js'
+import { decodedLayer, type Layer } from '../next-key.js'
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../tables/ethertypes.js'
 import { type LinkFields, type LinkResult, newLinkFields } from './link-fields.js'
 
@@ -38,19 +38,9 @@ export function parseNull(buf: Buffer, off: number, end: number, out: LinkFields
 export function decodeNull(buf: Buffer, off: number, end: number): Decoded<Layer<NullHeader>> {
   const f = newLinkFields()
   const code = parseNull(buf, off, end, f)
-  if (code !== undefined) {
-    return code === 'null.too_short'
-      ? fail(code, off, NULL_MIN_LEN, Math.max(0, end - off))
-      : { ok: false, error: decodeError(code, off) }
-  }
-  return {
-    ok: true,
-    value: {
-      header: { family: nullFamily(buf, off) },
-      payloadOff: f.payloadOff,
-      payloadEnd: f.payloadEnd,
-      nextKey: { kind: 'ethertype', value: f.etherType },
-    },
-    next: f.payloadOff,
-  }
+  if (code !== undefined) return failHeader(code, 'null.too_short', off, end, NULL_MIN_LEN)
+  return decodedLayer({ family: nullFamily(buf, off) }, f.payloadOff, f.payloadEnd, {
+    kind: 'ethertype',
+    value: f.etherType,
+  })
 }

@@ -4,7 +4,7 @@
  * 229, which fix the version. There is no header: the network layer starts at the first byte.
  */
 import { type Decoded, decodeError } from '../errors.js'
-import type { Layer } from '../next-key.js'
+import { decodedLayer, type Layer } from '../next-key.js'
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../tables/ethertypes.js'
 import { LINKTYPE_IPV4, LINKTYPE_IPV6 } from '../tables/link-types.js'
 import { type LinkFields, type LinkResult, newLinkFields } from './link-fields.js'
@@ -38,14 +38,8 @@ export function decodeRaw(linkType: number, buf: Buffer, off: number, end: numbe
   const f = newLinkFields()
   const code = parseRaw(linkType, buf, off, end, f)
   if (code !== undefined) return { ok: false, error: decodeError(code, off, RAW_MIN_LEN, Math.max(0, end - off)) }
-  return {
-    ok: true,
-    value: {
-      header: { ipVersion: f.etherType === ETHERTYPE_IPV4 ? 4 : 6 },
-      payloadOff: off,
-      payloadEnd: end,
-      nextKey: { kind: 'ethertype', value: f.etherType },
-    },
-    next: off,
-  }
+  return decodedLayer({ ipVersion: f.etherType === ETHERTYPE_IPV4 ? 4 : 6 }, off, end, {
+    kind: 'ethertype',
+    value: f.etherType,
+  })
 }

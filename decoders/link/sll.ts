@@ -3,8 +3,8 @@
  * 16-byte pseudo header written by `tcpdump -i any` before libpcap 1.10. The protocol field is an EtherType
  * for the usual hatypes; VLAN tags may follow it. Not handled: Netlink (hatype 824) and 802.2/802.3 payloads.
  */
-import { type Decoded, decodeError, fail } from '../errors.js'
-import type { Layer } from '../next-key.js'
+import { type Decoded, failHeader } from '../errors.js'
+import { decodedLayer, type Layer } from '../next-key.js'
 import { type LinkFields, type LinkResult, newLinkFields } from './link-fields.js'
 import { parseLinkShims } from './vlan.js'
 
@@ -38,11 +38,7 @@ export function parseSll(buf: Buffer, off: number, end: number, out: LinkFields)
 export function decodeSll(buf: Buffer, off: number, end: number): Decoded<Layer<SllHeader>> {
   const f = newLinkFields()
   const code = parseSll(buf, off, end, f)
-  if (code !== undefined) {
-    return code === 'sll.too_short'
-      ? fail(code, off, SLL_MIN_LEN, Math.max(0, end - off))
-      : { ok: false, error: decodeError(code, off) }
-  }
+  if (code !== undefined) return failHeader(code, 'sll.too_short', off, end, SLL_MIN_LEN)
   const header: SllHeader = {
     packetType: buf.readUInt16BE(off),
     hatype: buf.readUInt16BE(off + 2),
@@ -51,14 +47,5 @@ export function decodeSll(buf: Buffer, off: number, end: number): Decoded<Layer<
     etherType: f.etherType,
     vlan: f.vlan,
   }
-  return {
-    ok: true,
-    value: {
-      header,
-      payloadOff: f.payloadOff,
-      payloadEnd: f.payloadEnd,
-      nextKey: { kind: 'ethertype', value: f.etherType },
-    },
-    next: f.payloadOff,
-  }
+  return decodedLayer(header, f.payloadOff, f.payloadEnd, { kind: 'ethertype', value: f.etherType })
 }

@@ -3,8 +3,8 @@
  * 20-byte pseudo header of `tcpdump -i any` since libpcap 1.10, with the protocol first and the interface
  * index. VLAN tags may follow. Not handled: Netlink (hatype 824) and 802.2/802.3 payloads.
  */
-import { type Decoded, decodeError, fail } from '../errors.js'
-import type { Layer } from '../next-key.js'
+import { type Decoded, failHeader } from '../errors.js'
+import { decodedLayer, type Layer } from '../next-key.js'
 import { type LinkFields, type LinkResult, newLinkFields } from './link-fields.js'
 import { parseLinkShims } from './vlan.js'
 
@@ -40,11 +40,7 @@ export function parseSll2(buf: Buffer, off: number, end: number, out: LinkFields
 export function decodeSll2(buf: Buffer, off: number, end: number): Decoded<Layer<Sll2Header>> {
   const f = newLinkFields()
   const code = parseSll2(buf, off, end, f)
-  if (code !== undefined) {
-    return code === 'sll2.too_short'
-      ? fail(code, off, SLL2_MIN_LEN, Math.max(0, end - off))
-      : { ok: false, error: decodeError(code, off) }
-  }
+  if (code !== undefined) return failHeader(code, 'sll2.too_short', off, end, SLL2_MIN_LEN)
   const header: Sll2Header = {
     protocol: buf.readUInt16BE(off),
     ifIndex: buf.readUInt32BE(off + 4),
@@ -54,14 +50,5 @@ export function decodeSll2(buf: Buffer, off: number, end: number): Decoded<Layer
     etherType: f.etherType,
     vlan: f.vlan,
   }
-  return {
-    ok: true,
-    value: {
-      header,
-      payloadOff: f.payloadOff,
-      payloadEnd: f.payloadEnd,
-      nextKey: { kind: 'ethertype', value: f.etherType },
-    },
-    next: f.payloadOff,
-  }
+  return decodedLayer(header, f.payloadOff, f.payloadEnd, { kind: 'ethertype', value: f.etherType })
 }

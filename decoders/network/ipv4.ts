@@ -4,8 +4,8 @@
  * their ports undecoded). A total length of 0 (TCP segmentation offload on the capturing host) is replaced by
  * the captured length, as Zeek does. Not handled: reassembly, checksum verification.
  */
-import { type Decoded, decodeError, fail } from '../errors.js'
-import type { Layer } from '../next-key.js'
+import { type Decoded, failHeader } from '../errors.js'
+import { decodedLayer, type Layer } from '../next-key.js'
 import { type IpFields, type IpResult, newIpFields } from './ip-fields.js'
 
 export const IPV4_MIN_LEN = 20
@@ -79,11 +79,7 @@ export function parseIpv4(buf: Buffer, off: number, end: number, out: IpFields):
 export function decodeIpv4(buf: Buffer, off: number, end: number): Decoded<Layer<Ipv4Header>> {
   const f = newIpFields()
   const code = parseIpv4(buf, off, end, f)
-  if (code !== undefined) {
-    return code === 'ipv4.too_short'
-      ? fail(code, off, IPV4_MIN_LEN, Math.max(0, end - off))
-      : { ok: false, error: decodeError(code, off) }
-  }
+  if (code !== undefined) return failHeader(code, 'ipv4.too_short', off, end, IPV4_MIN_LEN)
   const ff = buf.readUInt16BE(off + 6)
   const hlen = f.payloadOff - off
   const header: Ipv4Header = {
@@ -103,9 +99,5 @@ export function decodeIpv4(buf: Buffer, off: number, end: number): Decoded<Layer
   }
   // A later fragment carries no transport header.
   const nextKey = f.fragOffset === 0 ? ({ kind: 'ipproto', value: f.ipProto } as const) : undefined
-  return {
-    ok: true,
-    value: { header, payloadOff: f.payloadOff, payloadEnd: f.payloadEnd, nextKey },
-    next: f.payloadOff,
-  }
+  return decodedLayer(header, f.payloadOff, f.payloadEnd, nextKey)
 }

@@ -5,8 +5,8 @@
  * fragment data, so walking stops there. A payload length of 0 (jumbogram or offload) is replaced by the
  * captured length. Not handled: reassembly, ESP (50) contents, the jumbo payload option's value.
  */
-import { type Decoded, decodeError, fail } from '../errors.js'
-import type { Layer } from '../next-key.js'
+import { type Decoded, failHeader } from '../errors.js'
+import { decodedLayer, type Layer } from '../next-key.js'
 import { type IpFields, type IpResult, newIpFields } from './ip-fields.js'
 
 export const IPV6_MIN_LEN = 40
@@ -108,11 +108,7 @@ export function decodeIpv6(buf: Buffer, off: number, end: number): Decoded<Layer
   const f = newIpFields()
   const exts: number[] = []
   const code = parseIpv6(buf, off, end, f, exts)
-  if (code !== undefined) {
-    return code === 'ipv6.too_short'
-      ? fail(code, off, IPV6_MIN_LEN, Math.max(0, end - off))
-      : { ok: false, error: decodeError(code, off) }
-  }
+  if (code !== undefined) return failHeader(code, 'ipv6.too_short', off, end, IPV6_MIN_LEN)
   const w0 = buf.readUInt32BE(off)
   const header: Ipv6Header = {
     trafficClass: (w0 >>> 20) & 0xff,
@@ -128,9 +124,5 @@ export function decodeIpv6(buf: Buffer, off: number, end: number): Decoded<Layer
     fragOffset: f.fragOffset,
   }
   const nextKey = f.fragOffset === 0 ? ({ kind: 'ipproto', value: f.ipProto } as const) : undefined
-  return {
-    ok: true,
-    value: { header, payloadOff: f.payloadOff, payloadEnd: f.payloadEnd, nextKey },
-    next: f.payloadOff,
-  }
+  return decodedLayer(header, f.payloadOff, f.payloadEnd, nextKey)
 }

@@ -5,7 +5,7 @@
  * error messages, checksums.
  */
 import { type Decoded, fail } from '../errors.js'
-import type { Layer } from '../next-key.js'
+import { decodedLayer, type Layer } from '../next-key.js'
 import { newTransportFields, type TransportFields, type TransportResult } from './transport-fields.js'
 
 /** Type and code; the full header is 8 bytes (ICMP_HEADER_LEN). */
@@ -68,11 +68,7 @@ function decode(v6: boolean, buf: Buffer, off: number, end: number, wireLen: num
     code: f.dstPort,
     checksum: end - off >= 4 ? buf.readUInt16BE(off + 2) : -1,
   }
-  return {
-    ok: true,
-    value: { header, payloadOff: f.payloadOff, payloadEnd: f.payloadEnd, nextKey: undefined },
-    next: f.payloadOff,
-  }
+  return decodedLayer(header, f.payloadOff, f.payloadEnd, undefined)
 }
 
 export function decodeIcmp(buf: Buffer, off: number, end: number, wireLen = end - off): Decoded<Layer<IcmpHeader>> {

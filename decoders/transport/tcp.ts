@@ -4,8 +4,8 @@
  * When the header itself is cut short, ports, flags and sequence numbers (the first 20 bytes) are still
  * reported with the error. Not handled: checksum verification, reassembly (analytics/ does that).
  */
-import { type Decoded, decodeError, fail } from '../errors.js'
-import type { Layer } from '../next-key.js'
+import { type Decoded, failHeader } from '../errors.js'
+import { decodedLayer, type Layer } from '../next-key.js'
 import { newTransportFields, type TransportFields, type TransportResult } from './transport-fields.js'
 
 export const TCP_MIN_LEN = 20
@@ -67,11 +67,7 @@ export function parseTcp(
 export function decodeTcp(buf: Buffer, off: number, end: number, wireLen = end - off): Decoded<Layer<TcpHeader>> {
   const f = newTransportFields()
   const code = parseTcp(buf, off, end, wireLen, f)
-  if (code !== undefined) {
-    return code === 'tcp.too_short'
-      ? fail(code, off, TCP_MIN_LEN, Math.max(0, end - off))
-      : { ok: false, error: decodeError(code, off) }
-  }
+  if (code !== undefined) return failHeader(code, 'tcp.too_short', off, end, TCP_MIN_LEN)
   const header: TcpHeader = {
     srcPort: f.srcPort,
     dstPort: f.dstPort,
@@ -83,9 +79,5 @@ export function decodeTcp(buf: Buffer, off: number, end: number, wireLen = end -
     checksum: buf.readUInt16BE(off + 16),
     urgent: buf.readUInt16BE(off + 18),
   }
-  return {
-    ok: true,
-    value: { header, payloadOff: f.payloadOff, payloadEnd: f.payloadEnd, nextKey: undefined },
-    next: f.payloadOff,
-  }
+  return decodedLayer(header, f.payloadOff, f.payloadEnd, undefined)
 }

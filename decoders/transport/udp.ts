@@ -3,7 +3,7 @@
  * the UDP length field is reported but not trusted. Not handled: checksum verification, UDP-Lite.
  */
 import { type Decoded, fail } from '../errors.js'
-import type { Layer } from '../next-key.js'
+import { decodedLayer, type Layer } from '../next-key.js'
 import { newTransportFields, type TransportFields, type TransportResult } from './transport-fields.js'
 
 export const UDP_MIN_LEN = 8
@@ -45,9 +45,5 @@ export function decodeUdp(buf: Buffer, off: number, end: number, wireLen = end -
     length: buf.readUInt16BE(off + 4),
     checksum: buf.readUInt16BE(off + 6),
   }
-  return {
-    ok: true,
-    value: { header, payloadOff: f.payloadOff, payloadEnd: f.payloadEnd, nextKey: undefined },
-    next: f.payloadOff,
-  }
+  return decodedLayer(header, f.payloadOff, f.payloadEnd, undefined)
 }
