@@ -5,6 +5,7 @@
  * also the output format that analysts and tools (RITA, Sigma zeek rules) already know.
  * Times are capture/network time in seconds since the epoch (float), never the wall clock.
  */
+import type { FileType } from '../decoders/app/magic.js'
 
 export type Proto = 'tcp' | 'udp' | 'icmp' | 'other'
 
@@ -73,27 +74,8 @@ export interface FlowRecord extends EventBase, ConnId {
   readonly fw_app?: string
 }
 
-/** The kinds of file content recognised by magic bytes. */
-export type FileType =
-  | 'pe'
-  | 'elf'
-  | 'macho'
-  | 'dex'
-  | 'apk'
-  | 'jar'
-  | 'class'
-  | 'msi'
-  | 'ole'
-  | 'cab'
-  | 'lnk'
-  | 'zip'
-  | 'gzip'
-  | 'rar'
-  | '7z'
-  | 'script'
-  | 'pdf'
-  | 'text'
-  | 'unknown'
+/** The kinds of file content recognised by magic bytes: one definition, beside the sniffer that assigns them. */
+export type { FileType }
 
 /** The protocols that carry files into the file pipeline. */
 export type FileProto = 'http' | 'ftp' | 'tftp' | 'finger' | 'smb' | 'raw'

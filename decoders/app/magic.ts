@@ -10,7 +10,7 @@
  * (`png`, `jpeg`, `gif`) because FileType only lists what matters for tool transfer.
  * Not handled: UTF-16 scripts (sniffed as unknown), MSI detection beyond the root-directory CLSID in reach.
  */
-/** The content kinds we recognise (the same members as analytics/events.ts FileType; decoders import nothing above). */
+/** The content kinds we recognise (analytics/events.ts re-exports this type for the events). */
 export type FileType =
   | 'pe'
   | 'elf'
