@@ -6,6 +6,8 @@
  * Times are capture/network time in seconds since the epoch (float), never the wall clock.
  */
 import type { FileType } from '../decoders/app/magic.js'
+import type { SyslogFields } from '../decoders/syslog/common.js'
+import type { HostEventFields } from '../decoders/syslog/host/types.js'
 
 export type Proto = 'tcp' | 'udp' | 'icmp' | 'other'
 
@@ -209,42 +211,15 @@ export interface AppProtoEvent extends EventBase, ConnId {
 }
 
 /** A parsed syslog message (before vendor interpretation). */
-export interface SyslogEvent extends EventBase {
+export interface SyslogEvent extends EventBase, SyslogFields {
   readonly kind: 'syslog'
-  readonly format: 'rfc5424' | 'rfc3164' | 'cisco' | 'unknown'
-  readonly facility?: number
-  readonly severity?: number
-  readonly hostname?: string
-  readonly app_name?: string
-  readonly proc_id?: string
-  readonly msg_id?: string
-  readonly structured_data?: Readonly<Record<string, Readonly<Record<string, string>>>>
-  readonly message: string
   /** The sender's address (UDP/TCP peer), when received over the network. */
   readonly peer?: string
 }
 
 /** A host event forwarded through syslog (Sysmon, Security, PowerShell, auditd). */
-export interface HostEvent extends EventBase {
+export interface HostEvent extends EventBase, HostEventFields {
   readonly kind: 'host'
-  /** The endpoint the event is about (Computer / hostname). */
-  readonly host: string
-  readonly host_ip?: string
-  readonly user?: string
-  /** Provider and id, e.g. `sysmon:1`, `security:4688`, `powershell:4104`, `auditd:execve`. */
-  readonly event_id: string
-  readonly action: 'process' | 'registry' | 'file-create' | 'network' | 'script' | 'other'
-  readonly image?: string
-  readonly command_line?: string
-  readonly parent_image?: string
-  /** Registry key path (Sysmon 12/13/14, Security 4657). */
-  readonly target_object?: string
-  /** Registry value data or other details. */
-  readonly details?: string
-  /** File path (Sysmon 11). */
-  readonly target_filename?: string
-  readonly dest_ip?: string
-  readonly dest_port?: number
   /** The original message. */
   readonly raw: string
 }

@@ -19,13 +19,9 @@ export type SyslogWarning =
 /** Hard errors: the message is not turned into an event. */
 export type SyslogErrorCode = 'syslog.empty' | 'syslog.too_long' | 'syslog.not_text'
 
-/** A parsed syslog message: the SyslogEvent fields without kind/source/peer. */
-export interface ParsedSyslog {
+/** The fields of a syslog message, one definition for ParsedSyslog and analytics/events.ts SyslogEvent. */
+export interface SyslogFields {
   readonly format: 'rfc5424' | 'rfc3164' | 'cisco' | 'unknown'
-  /** Seconds since the epoch: the message's own timestamp when present and valid, else the receive time. */
-  readonly ts: number
-  /** True when `ts` came from the message header. */
-  readonly tsFromMessage: boolean
   readonly facility?: number
   readonly severity?: number
   readonly hostname?: string
@@ -34,6 +30,14 @@ export interface ParsedSyslog {
   readonly msg_id?: string
   readonly structured_data?: Readonly<Record<string, Readonly<Record<string, string>>>>
   readonly message: string
+}
+
+/** A parsed syslog message: the SyslogEvent fields without kind/source/peer, plus time and warnings. */
+export interface ParsedSyslog extends SyslogFields {
+  /** Seconds since the epoch: the message's own timestamp when present and valid, else the receive time. */
+  readonly ts: number
+  /** True when `ts` came from the message header. */
+  readonly tsFromMessage: boolean
   /** Soft problems, each also a counter label. */
   readonly warnings: readonly SyslogWarning[]
 }

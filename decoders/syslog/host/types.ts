@@ -1,12 +1,14 @@
 /**
  * The decoder-level shape of a host event parsed from a forwarded log line: the fields of analytics'
- * HostEvent without kind/ts/source (decoders/ does not import analytics/). The ingest adds those.
+ * HostEvent without kind/ts/source/raw (analytics/events.ts builds HostEvent on HostEventFields). The ingest
+ * adds those.
  */
 
 /** What a host log line says happened. */
 export type HostAction = 'process' | 'registry' | 'file-create' | 'network' | 'script' | 'other'
 
-export interface HostFields {
+/** The fields of a host event, one definition for HostFields and analytics/events.ts HostEvent. */
+export interface HostEventFields {
   /** The endpoint the event is about (Computer / node / hostname). */
   readonly host: string
   readonly host_ip?: string
@@ -17,11 +19,18 @@ export interface HostFields {
   readonly image?: string
   readonly command_line?: string
   readonly parent_image?: string
+  /** Registry key path (Sysmon 12/13/14, Security 4657). */
   readonly target_object?: string
+  /** Registry value data or other details. */
   readonly details?: string
+  /** File path (Sysmon 11). */
   readonly target_filename?: string
   readonly dest_ip?: string
   readonly dest_port?: number
+}
+
+/** A host event as a parser returns it. */
+export interface HostFields extends HostEventFields {
   /** Event time from the record itself (seconds), when it carries one. */
   readonly ts?: number
 }
