@@ -8,6 +8,7 @@
  */
 import { type DnsMessage, decodeDnsMessage, probeDns, probeDnsTcp } from '../../decoders/app/dns.js'
 import type { DnsEvent } from '../events.js'
+import { connFields } from './conn-fields.js'
 import type { AnalyzerSpec, AppContext, DatagramAnalyzer, Dir, StreamAnalyzer } from './types.js'
 
 /** Queries remembered per flow while waiting for their response. */
@@ -141,12 +142,7 @@ export class DnsAnalyzer implements DatagramAnalyzer, StreamAnalyzer {
       kind: 'dns',
       ts: p.ts,
       source: '',
-      uid: c.uid,
-      orig_h: c.orig_h,
-      orig_p: c.orig_p,
-      resp_h: c.resp_h,
-      resp_p: c.resp_p,
-      proto: c.proto,
+      ...connFields(c),
       query: p.query,
       qtype: p.qtype,
       answers,

@@ -10,6 +10,7 @@
 import { decodeFingerRequest, FINGER_MAX_REQUEST, type FingerRequest, probeFinger } from '../../decoders/app/finger.js'
 import { sniffFileType } from '../../decoders/app/magic.js'
 import type { FingerEvent } from '../events.js'
+import { connFields } from './conn-fields.js'
 import type { AnalyzerSpec, AppContext, Dir, FileWriter, StreamAnalyzer } from './types.js'
 
 /** Bytes of the reply kept for sniffing its type. */
@@ -112,12 +113,7 @@ class FingerAnalyzer implements StreamAnalyzer {
       kind: 'finger',
       ts: t,
       source: '',
-      uid: c.uid,
-      orig_h: c.orig_h,
-      orig_p: c.orig_p,
-      resp_h: c.resp_h,
-      resp_p: c.resp_p,
-      proto: c.proto,
+      ...connFields(c),
       query: q.query,
       ...(q.user !== '' ? { user: q.user } : {}),
       ...(q.host !== undefined ? { host: q.host } : {}),

@@ -24,6 +24,7 @@ import {
   probeFtp,
 } from '../../decoders/app/ftp.js'
 import type { FtpEvent } from '../events.js'
+import { connFields } from './conn-fields.js'
 import type { AnalyzerSpec, AppContext, Dir, FileWriter, StreamAnalyzer } from './types.js'
 
 /** Longest control line kept (RFC 959 has no limit; real lines are < 1 KiB). Capped again by ctx.maxBuffer. */
@@ -310,12 +311,7 @@ class FtpControlAnalyzer implements StreamAnalyzer {
       kind: 'ftp',
       ts,
       source: '',
-      uid: c.uid,
-      orig_h: c.orig_h,
-      orig_p: c.orig_p,
-      resp_h: c.resp_h,
-      resp_p: c.resp_p,
-      proto: c.proto,
+      ...connFields(c),
       command: p.command,
     }
     if (this.user !== undefined) ev.user = this.user

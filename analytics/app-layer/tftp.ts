@@ -23,6 +23,7 @@ import {
   type TftpRequest,
 } from '../../decoders/app/tftp.js'
 import type { ConnId, TftpEvent } from '../events.js'
+import { connFields } from './conn-fields.js'
 import type { AnalyzerSpec, AppContext, DatagramAnalyzer, Dir, FileWriter } from './types.js'
 
 /** Seconds the data-phase expectation lives (RFC 1350 leaves it to the implementation; tftp-hpa retries ~25 s). */
@@ -170,12 +171,7 @@ class TftpTransfer {
       kind: 'tftp',
       ts,
       source: '',
-      uid: c.uid,
-      orig_h: c.orig_h,
-      orig_p: c.orig_p,
-      resp_h: c.resp_h,
-      resp_p: c.resp_p,
-      proto: c.proto,
+      ...connFields(c),
       op: req.opcode === 1 ? 'read' : 'write',
       filename: req.filename,
       mode: req.mode,
@@ -202,12 +198,7 @@ function reportUnanswered(ctx: AppContext, p: TftpParent, ts: number): void {
     kind: 'tftp',
     ts,
     source: '',
-    uid: c.uid,
-    orig_h: c.orig_h,
-    orig_p: c.orig_p,
-    resp_h: c.resp_h,
-    resp_p: c.resp_p,
-    proto: c.proto,
+    ...connFields(c),
     op: req.opcode === 1 ? 'read' : 'write',
     filename: req.filename,
     mode: req.mode,

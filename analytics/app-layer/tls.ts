@@ -15,6 +15,7 @@ import {
   tlsVersionName,
 } from '../../decoders/app/tls.js'
 import type { TlsEvent } from '../events.js'
+import { connFields } from './conn-fields.js'
 import type { AnalyzerSpec, AppContext, Dir, StreamAnalyzer } from './types.js'
 
 class Dirn {
@@ -149,12 +150,7 @@ export class TlsAnalyzer implements StreamAnalyzer {
       kind: 'tls',
       ts: this.client !== undefined ? this.clientTs : ts,
       source: '',
-      uid: c.uid,
-      orig_h: c.orig_h,
-      orig_p: c.orig_p,
-      resp_h: c.resp_h,
-      resp_p: c.resp_p,
-      proto: c.proto,
+      ...connFields(c),
     }
     if (this.client?.sni !== undefined) ev.sni = this.client.sni
     if (v !== undefined) ev.version = tlsVersionName(v)
