@@ -13,6 +13,11 @@
  *   argus      argus -r FILE -w /dev/null
  *   tshark     tshark -n -r PREFIX -q -z conv,tcp on the first --tshark-packets packets (editcap -r)
  *   analyze-1M analyze on the first --prefix packets (editcap -r), to compare peak RSS with the full file
+ *   flows-1M   the flows row on that prefix
+ *   heap       this script with --heap FILE under --expose-gc: the pipeline in-process, a full GC every 2 s
+ *              and the live heap printed against packets read and live flows (peak RSS alone mostly shows
+ *              how far V8 lets its heap grow before collecting)
+ * analyze and analyze-nd run --repeat times (2) and keep the best CPU time; the others run once.
  * and prints a table of packets/s and MB/s by wall time and by CPU time (user + system; the bench machine is
  * shared, so CPU time is the steadier figure) with each tool's ratio to analyze.
  * Usage: node --import tsx bench/pipeline.bench.ts [--packets N] [--concurrent C] [--prefix P]
@@ -29,6 +34,8 @@ import { walkPacket } from '../decoders/dispatch.js'
 import { newPacketView } from '../decoders/packet-view.js'
 import { CaptureReader } from '../decoders/pcap/capture-reader.js'
 import { readCaptureStream } from '../sensor/collectors/pcap-file.js'
+import { Pipeline } from '../sensor/pipeline.js'
+import { openRunState } from '../sensor/run-state.js'
 import { generateCapture } from './gen-capture.js'
 
 const args = process.argv.slice(2)
@@ -80,13 +87,41 @@ if (args[0] === '--floor' || args[0] === '--flows') {
   process.exit(0)
 }
 
+// Child mode --heap FILE (run with --expose-gc): the analyze pipeline in-process, built as the CLI builds it
+// (default configuration, no output files), with a full GC every 2 s of reading and the live heap printed
+// next to the packets read and the live flows: what the heap retains as the file goes on.
+if (args[0] === '--heap') {
+  const file = args[1] ?? ''
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (!gc) throw new Error('--heap needs node --expose-gc')
+  const state = openRunState({})
+  const p = new Pipeline({ ...state.settings, progress: false }, { scoring: state.scorer })
+  state.attach(p)
+  const sample = () => {
+    gc()
+    const used = process.memoryUsage()
+    process.stdout.write(
+      `${p.packets.packets} ${p.packets.flows} ${(used.heapUsed / 2 ** 20).toFixed(0)} ${(used.rss / 2 ** 20).toFixed(0)}\n`,
+    )
+  }
+  const timer = setInterval(sample, 2000)
+  await p.analyzeInput(file)
+  clearInterval(timer)
+  sample()
+  p.finish()
+  state.close(p)
+  process.exit(0)
+}
+
 const ROOT = path.resolve(import.meta.dirname, '..')
 const DATA = path.join(ROOT, 'bench/data')
 const N = num('--packets', 5_000_000)
 const CONCURRENT = num('--concurrent', 120_000)
 const PREFIX = num('--prefix', 1_000_000)
 const TSHARK_N = num('--tshark-packets', 500_000)
-const REPEAT = num('--repeat', 1)
+/** Runs of analyze and analyze-nd (best CPU time kept: the two are compared for the detection drop). */
+const REPEAT = num('--repeat', 2)
+
 const onlyIdx = args.indexOf('--only')
 const ONLY = onlyIdx >= 0 ? new Set((args[onlyIdx + 1] ?? '').split(',')) : undefined
 
@@ -113,11 +148,6 @@ writeFileSync(
   noDet,
   `# every detection off: the packet pipeline, app layer and flow records only\ndetections:\n${DETECTIONS.map((d) => `  ${d.id}: { enabled: false }`).join('\n')}\n`,
 )
-
-// A small baseline cap: on this synthetic traffic almost every flow is a new (host, destination) pair, so the
-// baseline (default cap 2,000,000 pairs, kept by design) grows with the file; capped, what is left is live state.
-const smallBaseline = path.join(DATA, 'small-baseline.yaml')
-writeFileSync(smallBaseline, 'baseline:\n  max_entries: 20000\n  max_destinations: 10000\n')
 
 if (!args.includes('--no-build')) {
   process.stdout.write('building the CLI (tsc -p tsconfig.build.json)... ')
@@ -151,10 +181,17 @@ interface Run {
   note?: string
 }
 
-function measure(name: string, cmd: readonly string[], f: string, packets: number, note?: string): Run | undefined {
+function measure(
+  name: string,
+  cmd: readonly string[],
+  f: string,
+  packets: number,
+  note?: string,
+  repeat = 1,
+): Run | undefined {
   if (ONLY && !ONLY.has(name)) return undefined
   let best: Run | undefined
-  for (let i = 0; i < REPEAT; i++) {
+  for (let i = 0; i < repeat; i++) {
     const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', ...cmd], {
       cwd: ROOT,
       encoding: 'utf8',
@@ -190,8 +227,9 @@ const tsharkPackets = countPackets(tsharkFile)
 const sizeMb = (f: string) => statSync(f).size / 1e6
 console.log(`capture ${path.relative(ROOT, file)}: ${fullPackets} packets, ${sizeMb(file).toFixed(0)} MB`)
 const node = process.execPath
-const analyze = (f: string, extra: string[] = []) => [
+const analyze = (f: string, extra: string[] = [], heapMb?: number) => [
   node,
+  ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []),
   CLI,
   'analyze',
   f,
@@ -212,8 +250,8 @@ const runs: (Run | undefined)[] = [
     fullPackets,
     'reader+decoders+flow table, in-process',
   ),
-  measure('analyze', analyze(file), file, fullPackets),
-  measure('analyze-nd', analyze(file, ['--config', noDet]), file, fullPackets, 'all detections disabled'),
+  measure('analyze', analyze(file), file, fullPackets, undefined, REPEAT),
+  measure('analyze-nd', analyze(file, ['--config', noDet]), file, fullPackets, 'all detections disabled', REPEAT),
   measure('tcpdump', ['tcpdump', '-r', file, '-w', '/dev/null'], file, fullPackets),
   measure('softflowd', softflowd(file), file, fullPackets),
   measure('argus', ['argus', '-r', file, '-w', '/dev/null'], file, fullPackets),
@@ -231,20 +269,6 @@ const runs: (Run | undefined)[] = [
     prefixFile,
     prefixPackets,
     `first ${prefixPackets} packets`,
-  ),
-  measure(
-    'analyze-bl',
-    analyze(file, ['--config', smallBaseline]),
-    file,
-    fullPackets,
-    'baseline capped at 20,000 pairs',
-  ),
-  measure(
-    'analyze-bl-1M',
-    analyze(prefixFile, ['--config', smallBaseline]),
-    prefixFile,
-    prefixPackets,
-    `first ${prefixPackets} packets, baseline capped`,
   ),
 ]
 
@@ -299,11 +323,38 @@ if (ref && nd) {
     `\ndetections on vs off: ${((1 - rate(ref, ref.cpu) / rate(nd, nd.cpu)) * 100).toFixed(1)} % fewer packets/s (CPU)`,
   )
 }
-const small = runs.find((r) => r?.name === 'analyze-1M')
-if (ref && small) {
-  console.log(
-    `peak RSS: ${(small.rssKb / 1024).toFixed(0)} MiB on ${small.packets} packets, ${(ref.rssKb / 1024).toFixed(0)} MiB on ${ref.packets}`,
-  )
+for (const [big, small] of [
+  ['analyze', 'analyze-1M'],
+  ['flows', 'flows-1M'],
+] as const) {
+  const b = runs.find((r) => r?.name === big)
+  const s1 = runs.find((r) => r?.name === small)
+  if (b && s1) {
+    console.log(
+      `peak RSS ${big}: ${(s1.rssKb / 1024).toFixed(0)} MiB on ${s1.packets} packets, ${(b.rssKb / 1024).toFixed(0)} MiB on ${b.packets}`,
+    )
+  }
+}
+// The live heap along the full file (in-process pipeline, a full GC before each sample).
+if (!ONLY || ONLY.has('heap')) {
+  const heapCmd = [node, '--expose-gc', '--import', 'tsx', 'bench/pipeline.bench.ts', '--heap', file]
+  const h = spawnSync(heapCmd[0] ?? node, heapCmd.slice(1), { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 << 20 })
+  const rows = (h.stdout ?? '')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' ').map(Number))
+  console.log(`\nlive heap after a full GC while reading (${heapCmd.join(' ')}):`)
+  console.log('| packets read | live flows | heap used MiB | RSS MiB |')
+  console.log('|---:|---:|---:|---:|')
+  let next = 0
+  for (const [i, r] of rows.entries()) {
+    const [pk = 0, fl = 0, hu = 0, rss = 0] = r
+    // About one row per half million packets, and the last.
+    if (pk >= next || i === rows.length - 1) {
+      console.log(`| ${pk} | ${fl} | ${hu} | ${rss} |`)
+      next = pk + 500_000
+    }
+  }
 }
 console.log('\ncommands:')
 for (const r of runs) if (r) console.log(`  ${r.name}: ${r.cmd.map((a) => (a === '' ? "''" : a)).join(' ')}`)
