@@ -1,15 +1,7 @@
-/** Text helpers for terminal output: untrusted text (log messages, URLs, file names) is never interpreted. */
-
-/** Escapes control characters and ANSI escape sequences so untrusted text cannot drive the terminal. */
-export function escapeForTerminal(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
-    const code = c.charCodeAt(0)
-    if (c === '\n') return '\\n'
-    if (c === '\t') return '\\t'
-    if (c === '\r') return '\\r'
-    return `\\x${code.toString(16).padStart(2, '0')}`
-  })
-}
+/**
+ * Text helpers for terminal output: counts, sizes, rates, durations and times. Untrusted text is escaped with
+ * decoders/syslog/escape.ts escapeForTerminal.
+ */
 
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US')

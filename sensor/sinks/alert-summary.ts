@@ -4,7 +4,7 @@
  */
 import type { AlertEvent, Severity } from '../../analytics/events.js'
 import type { AddressSet } from '../../analytics/net/address-set.js'
-import { escapeForTerminal } from '../text.js'
+import { escapeForTerminal } from '../../decoders/syslog/escape.js'
 
 const TOP_PER_HOST = 8
 const MAX_HOSTS = 10_000
