@@ -58,6 +58,19 @@ export interface MaybeFinished {
 
 const NO_GAP = (): void => {}
 
+/** `port_proto` text per transport and port, joined once (the registry is static; at most 2 x 65 536 entries). */
+const PORT_PROTO_TEXT = { tcp: new Map<number, string>(), udp: new Map<number, string>() }
+
+function portProtoText(p: 'tcp' | 'udp', port: number): string {
+  const m = PORT_PROTO_TEXT[p]
+  let t = m.get(port)
+  if (t === undefined) {
+    t = registeredProtocols(p, port).join(',')
+    m.set(port, t)
+  }
+  return t
+}
+
 /** Bytes of a direction's first payload kept while probes answer 'need-more'. */
 export const PROBE_PREFIX_MAX = 512
 /** Segments of a direction's first payload probed before 'need-more' counts as no. */
@@ -565,7 +578,7 @@ export class AppLayer {
       app_proto_tc: st.d1.proto,
       app_proto: st.spec?.name ?? (st.d0.proto !== '' ? st.d0.proto : st.d1.proto),
       confirmed: st.confirmed,
-      port_proto: registeredProtocols(p, flow.resp_p).join(','),
+      port_proto: portProtoText(p, flow.resp_p),
       orig_bytes: flow.origBytes,
       resp_bytes: flow.respBytes,
       first_ts_hex: st.d0.firstHex,
