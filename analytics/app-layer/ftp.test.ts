@@ -1,46 +1,16 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
-import { promisify } from 'node:util'
 import { fakeAppContext } from '../../test/helpers/fake-app-context.js'
 import { runAppLayer } from '../../test/helpers/run-app-layer.js'
+import { tsharkFtpRequests } from '../../test/helpers/tshark-ftp.js'
 import { FTP_SPEC } from './ftp.js'
 import type { StreamAnalyzer } from './types.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const PCAPS = path.join(ROOT, 'pcaps/ftp')
 const CORPUS = path.resolve(ROOT, '../shared/corpus')
-
-/** tshark's FTP requests (command, arg) and 213 sizes, decoding `port` as FTP. */
-async function tsharkCommands(file: string, port = 21): Promise<{ cmd: string; arg: string }[]> {
-  const { stdout: out } = await promisify(execFile)(
-    'tshark',
-    [
-      '-r',
-      file,
-      '-d',
-      `tcp.port==${port},ftp`,
-      '-Y',
-      'ftp.request.command',
-      '-T',
-      'fields',
-      '-e',
-      'ftp.request.command',
-      '-e',
-      'ftp.request.arg',
-    ],
-    { encoding: 'utf8' },
-  )
-  return out
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => {
-      const [cmd, arg] = l.split('\t')
-      return { cmd: cmd ?? '', arg: arg ?? '' }
-    })
-}
 
 const CAPTURES: [string, number, { name: string; direction: 'download' | 'upload'; type: string } | undefined][] = [
   ['ftp-passive-retr-elf', 21, { name: 'tool.elf', direction: 'download', type: 'elf' }],
@@ -51,7 +21,7 @@ const CAPTURES: [string, number, { name: string; direction: 'download' | 'upload
 ]
 
 // tshark runs once per capture, concurrently, before the tests use its answers.
-const VIEWS = Promise.all(CAPTURES.map(([n, port]) => tsharkCommands(path.join(PCAPS, `${n}.pcap`), port)))
+const VIEWS = Promise.all(CAPTURES.map(([n, port]) => tsharkFtpRequests(path.join(PCAPS, `${n}.pcap`), port)))
 
 for (const [i, [name, , want]] of CAPTURES.entries()) {
   test(`${name}: commands equal tshark's, data channel followed to the file`, async () => {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
-import { promisify } from 'node:util'
 import { fakeAppContext } from '../../test/helpers/fake-app-context.js'
 import { runAppLayer } from '../../test/helpers/run-app-layer.js'
+import { tsharkTftp } from '../../test/helpers/tshark-tftp.js'
 import type { TftpEvent } from '../events.js'
 import { TFTP_DATA_SPEC, TFTP_SPEC, type TftpParent } from './tftp.js'
 import type { DatagramAnalyzer } from './types.js'
@@ -14,50 +13,9 @@ const ROOT = path.resolve(import.meta.dirname, '../..')
 const PCAPS = path.join(ROOT, 'pcaps/tftp')
 const CORPUS = path.resolve(ROOT, '../shared/corpus')
 
-/** tshark's view: request file names and distinct DATA blocks with their payload bytes. */
-async function tshark(file: string): Promise<{ files: string[]; blocks: number; bytes: number; errors: number[] }> {
-  const { stdout: out } = await promisify(execFile)(
-    'tshark',
-    [
-      '-r',
-      file,
-      '-Y',
-      'tftp',
-      '-T',
-      'fields',
-      '-e',
-      'tftp.opcode',
-      '-e',
-      'tftp.source_file',
-      '-e',
-      'tftp.destination_file',
-      '-e',
-      'tftp.block',
-      '-e',
-      'udp.length',
-      '-e',
-      'tftp.error.code',
-    ],
-    { encoding: 'utf8' },
-  )
-  const files: string[] = []
-  const seen = new Map<string, number>()
-  const errors: number[] = []
-  for (const line of out.split('\n')) {
-    if (line === '') continue
-    const [op, src, dst, block, ulen, err] = line.split('\t')
-    if ((op === '1' || op === '2') && (src || dst)) files.push((src || dst) ?? '')
-    if (op === '3') seen.set(block ?? '', Number(ulen) - 8 - 4)
-    if (op === '5') errors.push(Number(err))
-  }
-  let bytes = 0
-  for (const v of seen.values()) bytes += v
-  return { files, blocks: seen.size, bytes, errors }
-}
-
 const NAMES = ['tftp-rrq-elf', 'tftp-rrq-text', 'tftp-wrq-upload', 'tftp-rrq-blksize', 'tftp-rrq-missing']
 // tshark runs once per capture, concurrently, before the tests use its answers.
-const VIEWS = Promise.all(NAMES.map((n) => tshark(path.join(PCAPS, `${n}.pcap`))))
+const VIEWS = Promise.all(NAMES.map((n) => tsharkTftp(path.join(PCAPS, `${n}.pcap`))))
 
 for (const [i, name] of NAMES.entries()) {
   test(`${name}: TftpEvent and FileEvent agree with tshark`, async () => {

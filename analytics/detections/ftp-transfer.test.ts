@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
-import { promisify } from 'node:util'
+import { exportedFlow } from '../../test/helpers/export-flow.js'
 import { runAppLayer } from '../../test/helpers/run-app-layer.js'
+import { tsharkFtpRequests } from '../../test/helpers/tshark-ftp.js'
 import type { DetectionContext } from '../detection.js'
 import type { FlowRecord } from '../events.js'
 import { AddressSet, DEFAULT_INTERNAL_CIDRS } from '../net/address-set.js'
@@ -15,32 +15,6 @@ const CORPUS = path.resolve(ROOT, '../shared/corpus')
 const ctx: DetectionContext = { internal: new AddressSet(DEFAULT_INTERNAL_CIDRS) }
 const run = (f: string) => runAppLayer(f, { detections: [def] }).alerts
 
-/** tshark's RETR/STOR/APPE/STOU requests as [command, argument]. */
-async function tsharkTransfers(file: string, port = 21): Promise<string[][]> {
-  const { stdout: out } = await promisify(execFile)(
-    'tshark',
-    [
-      '-r',
-      file,
-      '-d',
-      `tcp.port==${port},ftp`,
-      '-Y',
-      'ftp.request.command == "RETR" || ftp.request.command == "STOR" || ftp.request.command == "APPE" || ftp.request.command == "STOU"',
-      '-T',
-      'fields',
-      '-e',
-      'ftp.request.command',
-      '-e',
-      'ftp.request.arg',
-    ],
-    { encoding: 'utf8' },
-  )
-  return out
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => l.split('\t'))
-}
-
 const CASES: [string, number, string, string][] = [
   ['ftp-passive-retr-elf', 21, 'high', 'elf'],
   ['ftp-active-retr-text', 21, 'medium', 'text'],
@@ -50,7 +24,10 @@ const CASES: [string, number, string, string][] = [
 ]
 
 // tshark runs once per capture, concurrently, before the tests use its answers.
-const VIEWS = Promise.all(CASES.map(([n, port]) => tsharkTransfers(path.join(ROOT, 'pcaps/ftp', `${n}.pcap`), port)))
+const TRANSFERS = ['RETR', 'STOR', 'APPE', 'STOU']
+const VIEWS = Promise.all(
+  CASES.map(([n, port]) => tsharkFtpRequests(path.join(ROOT, 'pcaps/ftp', `${n}.pcap`), port, TRANSFERS)),
+)
 
 for (const [i, [name, , severity, type]] of CASES.entries()) {
   test(`${name}: one ${severity} alert per transfer, names equal tshark's`, async () => {
@@ -59,11 +36,11 @@ for (const [i, [name, , severity, type]] of CASES.entries()) {
     const want = (await VIEWS)[i] ?? assert.fail('no tshark view')
     assert.deepEqual(
       a.map((x) => [x.details?.command, x.file?.name]),
-      want,
+      want.map((r) => [r.cmd, r.arg]),
     )
     assert.equal(a[0]?.severity, severity)
     assert.equal(a[0]?.file?.type, type)
-    assert.equal(a[0]?.file?.direction, want[0]?.[0] === 'RETR' ? 'download' : 'upload')
+    assert.equal(a[0]?.file?.direction, want[0]?.cmd === 'RETR' ? 'download' : 'upload')
     assert.equal(a[0]?.user, 'anonymous')
     assert.equal(a[0]?.service, 'ftp-data')
   })
@@ -71,29 +48,21 @@ for (const [i, [name, , severity, type]] of CASES.entries()) {
 
 test('flow exports: a TCP/21 control flow then a data flow between the same hosts, by port', () => {
   const inst = def.create(def.params, ctx)
-  const flow = (orig_h: string, orig_p: number, resp_h: string, resp_p: number, resp_bytes: number): FlowRecord => ({
-    kind: 'flow',
-    ts: 1700000000,
-    source: 'netflow:192.0.2.1',
-    source_kind: 'netflow',
-    uid: `C${orig_p}`,
-    orig_h,
-    orig_p,
-    resp_h,
-    resp_p,
-    proto: 'tcp',
-    service: '',
-    duration: 1,
-    orig_bytes: 100,
-    resp_bytes,
-    orig_ip_bytes: 200,
-    resp_ip_bytes: resp_bytes + 100,
-    orig_pkts: 5,
-    resp_pkts: 30,
-    history: '',
-    conn_state: 'SF',
-    end_reason: 'export',
-  })
+  const flow = (orig_h: string, orig_p: number, resp_h: string, resp_p: number, resp_bytes: number): FlowRecord =>
+    exportedFlow({
+      orig_h,
+      orig_p,
+      resp_h,
+      resp_p,
+      proto: 'tcp',
+      orig_bytes: 100,
+      resp_bytes,
+      orig_ip_bytes: 200,
+      resp_ip_bytes: resp_bytes + 100,
+      orig_pkts: 5,
+      resp_pkts: 30,
+      conn_state: 'SF',
+    })
   assert.equal(inst.onEvent(flow('10.1.1.5', 50000, '203.0.113.7', 21, 500)), undefined)
   const a = inst.onEvent(flow('10.1.1.5', 50001, '203.0.113.7', 40100, 35000)) ?? []
   assert.equal(a.length, 1)

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { test } from 'node:test'
-import { promisify } from 'node:util'
+import { exportedFlow } from '../../test/helpers/export-flow.js'
 import { runAppLayer } from '../../test/helpers/run-app-layer.js'
+import { tsharkTftp } from '../../test/helpers/tshark-tftp.js'
 import type { DetectionContext } from '../detection.js'
 import type { FlowRecord } from '../events.js'
 import { AddressSet, DEFAULT_INTERNAL_CIDRS } from '../net/address-set.js'
@@ -15,38 +15,6 @@ const CORPUS = path.resolve(ROOT, '../shared/corpus')
 const ctx: DetectionContext = { internal: new AddressSet(DEFAULT_INTERNAL_CIDRS) }
 const run = (f: string) => runAppLayer(f, { detections: [def] }).alerts
 
-/** tshark: requested file names and distinct DATA block count. */
-async function tshark(file: string): Promise<{ names: string[]; blocks: number }> {
-  const { stdout: out } = await promisify(execFile)(
-    'tshark',
-    [
-      '-r',
-      file,
-      '-Y',
-      'tftp',
-      '-T',
-      'fields',
-      '-e',
-      'tftp.opcode',
-      '-e',
-      'tftp.source_file',
-      '-e',
-      'tftp.destination_file',
-      '-e',
-      'tftp.block',
-    ],
-    { encoding: 'utf8' },
-  )
-  const names: string[] = []
-  const blocks = new Set<string>()
-  for (const l of out.split('\n')) {
-    const [op, s, d, b] = l.split('\t')
-    if (op === '1' || op === '2') names.push((s || d) ?? '')
-    if (op === '3') blocks.add(b ?? '')
-  }
-  return { names, blocks: blocks.size }
-}
-
 const CASES: [string, string, 'download' | 'upload' | undefined, string | undefined][] = [
   ['tftp-rrq-elf', 'high', 'download', 'elf'],
   ['tftp-wrq-upload', 'high', 'upload', 'elf'],
@@ -56,7 +24,7 @@ const CASES: [string, string, 'download' | 'upload' | undefined, string | undefi
 ]
 
 // tshark runs once per capture, concurrently, before the tests use its answers.
-const VIEWS = Promise.all(CASES.map(([n]) => tshark(path.join(ROOT, 'pcaps/tftp', `${n}.pcap`))))
+const VIEWS = Promise.all(CASES.map(([n]) => tsharkTftp(path.join(ROOT, 'pcaps/tftp', `${n}.pcap`))))
 
 for (const [i, [name, severity, direction, type]] of CASES.entries()) {
   test(`${name}: one ${severity} alert whose file name and blocks equal tshark's`, async () => {
@@ -66,10 +34,10 @@ for (const [i, [name, severity, direction, type]] of CASES.entries()) {
     assert.equal(a.length, 1)
     assert.equal(a[0]?.severity, severity)
     assert.equal(a[0]?.details?.blocks, t.blocks)
-    assert.deepEqual([a[0]?.identifier.split(':').pop()], t.names)
+    assert.deepEqual([a[0]?.identifier.split(':').pop()], t.files)
     assert.equal(a[0]?.file?.direction, direction)
     assert.equal(a[0]?.file?.type, type)
-    if (type !== undefined) assert.equal(a[0]?.file?.name, t.names[0])
+    if (type !== undefined) assert.equal(a[0]?.file?.name, t.files[0])
     if (type === 'elf') assert.match(a[0]?.file?.sha256 ?? '', /^[0-9a-f]{64}$/)
     if (name === 'tftp-rrq-missing') assert.ok(a[0]?.reasons.some((r) => r.includes('ERROR 1')))
   })
@@ -77,29 +45,21 @@ for (const [i, [name, severity, direction, type]] of CASES.entries()) {
 
 test('flow exports: UDP/69 by port, joined with the data flow between the same hosts', () => {
   const inst = def.create(def.params, ctx)
-  const flow = (orig_p: number, resp_p: number, orig_h: string, resp_h: string, bytes: number): FlowRecord => ({
-    kind: 'flow',
-    ts: 1700000000,
-    source: 'netflow:192.0.2.1',
-    source_kind: 'netflow',
-    uid: `C${orig_p}`,
-    orig_h,
-    orig_p,
-    resp_h,
-    resp_p,
-    proto: 'udp',
-    service: '',
-    duration: 1,
-    orig_bytes: bytes,
-    resp_bytes: 0,
-    orig_ip_bytes: bytes,
-    resp_ip_bytes: 0,
-    orig_pkts: 1,
-    resp_pkts: 0,
-    history: '',
-    conn_state: 'S0',
-    end_reason: 'export',
-  })
+  const flow = (orig_p: number, resp_p: number, orig_h: string, resp_h: string, bytes: number): FlowRecord =>
+    exportedFlow({
+      orig_h,
+      orig_p,
+      resp_h,
+      resp_p,
+      proto: 'udp',
+      orig_bytes: bytes,
+      resp_bytes: 0,
+      orig_ip_bytes: bytes,
+      resp_ip_bytes: 0,
+      orig_pkts: 1,
+      resp_pkts: 0,
+      conn_state: 'S0',
+    })
   const req = inst.onEvent(flow(40000, 69, '10.1.1.5', '203.0.113.7', 20)) ?? []
   assert.equal(req.length, 1)
   assert.ok(req[0]?.reasons[0]?.includes('by port alone'))
