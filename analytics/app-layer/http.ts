@@ -23,7 +23,7 @@ import {
   probeHttpResponse,
 } from '../../decoders/app/http.js'
 import type { HttpEvent } from '../events.js'
-import type { AnalyzerSpec, AppContext, Dir, FileWriter, StreamAnalyzer } from './types.js'
+import type { AnalyzerSpec, AppContext, Dir, FileOpen, FileWriter, StreamAnalyzer } from './types.js'
 
 /** Most requests waiting for a response on one connection. */
 export const HTTP_MAX_PENDING = 64
@@ -256,15 +256,13 @@ export class HttpAnalyzer implements StreamAnalyzer {
     const framing = this.framing(h, false)
     if (framing.kind === 'none') return
     sd.file = this.ctx.openFile(
-      {
-        proto: 'http',
-        ...nameOf(h.uri),
-        direction: 'upload',
-        senderIsOrig: true,
-        ...optional('mime', mediaType(headerValue(h, 'content-type'))),
-        ...optional('totalBytes', framing.kind === 'len' ? framing.n : undefined),
-        context: this.context(txn, undefined, undefined),
-      },
+      fileSpec(
+        h.uri,
+        'upload',
+        mediaType(headerValue(h, 'content-type')),
+        framing.kind === 'len' ? framing.n : undefined,
+        this.context(txn, undefined, undefined),
+      ),
       ts,
     )
     this.startBody(sd, framing)
@@ -313,15 +311,13 @@ export class HttpAnalyzer implements StreamAnalyzer {
     }
     const range = headerValue(h, 'content-range')
     sd.file = this.ctx.openFile(
-      {
-        proto: 'http',
-        ...nameOf(txn.uri),
-        direction: 'download',
-        senderIsOrig: false,
-        ...optional('mime', txn.mime),
-        ...optional('totalBytes', framing.kind === 'len' ? framing.n : undefined),
-        context: this.context(txn, h.status, range),
-      },
+      fileSpec(
+        txn.uri,
+        'download',
+        txn.mime,
+        framing.kind === 'len' ? framing.n : undefined,
+        this.context(txn, h.status, range),
+      ),
       ts,
     )
     this.startBody(sd, framing)
@@ -538,13 +534,28 @@ const NO_BODY: Framing = { kind: 'none' }
 const CHUNKED: Framing = { kind: 'chunked' }
 const CLOSE: Framing = { kind: 'close' }
 
-function nameOf(uri: string): { name?: string } {
-  const n = uriFileName(uri)
-  return n === undefined ? {} : { name: n }
-}
-
-function optional<K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } {
-  return (v === undefined ? {} : { [k]: v }) as { [P in K]?: V }
+/**
+ * The FileOpen of a request (upload, sent by the originator) or response (download) body. Built by assignment,
+ * not by spreading optional parts into a literal (a spread takes V8's slow object-copy path on every body).
+ */
+function fileSpec(
+  uri: string,
+  direction: 'upload' | 'download',
+  mime: string | undefined,
+  totalBytes: number | undefined,
+  context: Record<string, string | number>,
+): FileOpen {
+  const spec: { -readonly [K in keyof FileOpen]: FileOpen[K] } = {
+    proto: 'http',
+    direction,
+    senderIsOrig: direction === 'upload',
+    context,
+  }
+  const name = uriFileName(uri)
+  if (name !== undefined) spec.name = name
+  if (mime !== undefined) spec.mime = mime
+  if (totalBytes !== undefined) spec.totalBytes = totalBytes
+  return spec
 }
 
 /** The HTTP analyzer spec: probes a request line (to server) or a status line (to client). */
