@@ -8,6 +8,7 @@
  * corpus writes CR/LF/TAB inside values as `\r` `\n` `\t` and those stay literal. Not handled: rendered
  * messages in languages other than English, EVTX binary.
  */
+import { isJsSpace, isLineTerminator, quotedValueEnd } from '../kv-scan.js'
 import type { HostAction, HostFields } from './types.js'
 
 /** Largest message examined (bytes of text); longer ones are not parsed as host events. */
@@ -161,7 +162,7 @@ export function keyValuePairs(m: string, max = 512): KeyValuePair[] {
     let quote: KeyValuePair['quote'] = ''
     const c0 = m.charCodeAt(v)
     if (c0 === 34) {
-      const close = quotedClose(m, v + 1)
+      const close = quotedValueEnd(m, v + 1)
       if (close >= 0 && kvBoundary(m, close + 1)) {
         value = m.slice(v + 1, close)
         quote = '"'
@@ -213,27 +214,6 @@ function isKvKeyChar(c: number): boolean {
   return isKvKeyStart(c) || (c >= 48 && c <= 57) || c === 46
 }
 
-function isLineTerminator(c: number): boolean {
-  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029
-}
-
-/** JavaScript `\s`. */
-function isJsSpace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13)
-  if (c < 160) return false
-  return (
-    c === 160 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  )
-}
-
 /** Where a value may end: the end, or white space then a key (≤ 64 characters) and `=`. */
 function kvBoundary(m: string, q: number): boolean {
   if (q >= m.length) return true
@@ -244,23 +224,6 @@ function kvBoundary(m: string, q: number): boolean {
   let e = r + 1
   while (e < m.length && e - r < 64 && isKvKeyChar(m.charCodeAt(e))) e++
   return m.charCodeAt(e) === 61
-}
-
-/** Index of the `"` closing a quoted value whose text starts at `j`, or -1 (unterminated, or `\` + line end). */
-function quotedClose(s: string, j: number): number {
-  let k = j
-  while (k < s.length) {
-    const c = s.charCodeAt(k)
-    if (c === 34) return k
-    if (c === 92) {
-      const e = s.charCodeAt(k + 1)
-      if (Number.isNaN(e) || isLineTerminator(e)) return -1
-      k += 2
-      continue
-    }
-    k++
-  }
-  return -1
 }
 
 function parseKeyValue(m: string, f: Fields): void {

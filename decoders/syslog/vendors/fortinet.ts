@@ -5,6 +5,7 @@
  * `action=start` records (session-start logging) are skipped; deny/blocked/dropped ones become deny records.
  * Not handled: FortiAnalyzer CEF/CSV output.
  */
+import { isJsSpace, quotedValueEnd } from '../kv-scan.js'
 import { countOf, type DeviceFlow, portOf, protoOf } from './types.js'
 
 /**
@@ -33,13 +34,13 @@ export function parseFortiKv(message: string): Map<string, string> {
     const key = message.slice(ks, eq)
     let value: string
     let next: number
-    const close = message.charCodeAt(eq + 1) === 34 ? quotedEnd(message, eq + 2) : -1
+    const close = message.charCodeAt(eq + 1) === 34 ? quotedValueEnd(message, eq + 2) : -1
     if (close >= 0) {
       value = message.slice(eq + 2, close)
       next = close + 1
     } else {
       let j = eq + 1
-      while (j < len && !isSpace(message.charCodeAt(j))) j++
+      while (j < len && !isJsSpace(message.charCodeAt(j))) j++
       value = message.slice(eq + 1, j)
       next = j
     }
@@ -57,41 +58,6 @@ function isDigit(c: number): boolean {
 /** `[A-Za-z0-9_]` */
 function isKeyChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95
-}
-
-/** JavaScript `\s` (white space and line terminators). */
-function isSpace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13)
-  if (c < 160) return false
-  return (
-    c === 160 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  )
-}
-
-/** Index of the `"` closing a quoted value whose text starts at `j`, or -1 (unterminated, or `\` + line end). */
-function quotedEnd(s: string, j: number): number {
-  let k = j
-  while (k < s.length) {
-    const c = s.charCodeAt(k)
-    if (c === 34) return k
-    if (c === 92) {
-      const e = s.charCodeAt(k + 1)
-      // `\.`: any escaped character but a line terminator (and not past the end).
-      if (Number.isNaN(e) || e === 10 || e === 13 || e === 0x2028 || e === 0x2029) return -1
-      k += 2
-      continue
-    }
-    k++
-  }
-  return -1
 }
 
 /** True when the message looks like a FortiGate traffic log. */
