@@ -15,6 +15,9 @@
  * are made when first read (normally when the flow ends). A one-entry "last flow" check
  * skips the hash and the LRU touch for back-to-back packets of one flow (that flow is already the most
  * recent entry, so the LRU order stays exact).
+ * The cache is first built for 64 Ki entries and rebuilt 4x larger when full, up to maxFlows (lru-cache
+ * preallocates for its `max`: ~60 ms at 1 M, which dominated short captures); a sentinel entry keeps it from
+ * ever emptying (lru-cache turns the delete of its last entry into an O(max) clear).
  * lru-cache's ttl modes are not used (a purge costs ~1 s at 1 M entries): `expire` sweeps from the
  * least-recent end and stops at the first entry too recent to have timed out, and a FIFO of closed
  * TCP flows ends them after `tcpClosedLingerS`. Timeouts are also checked when a packet arrives, so
