@@ -163,18 +163,10 @@ class TftpTransfer {
     this.file = undefined
     if (this.parent.reported) return
     this.parent.reported = true
-    const req = this.parent.request
-    const c = this.parent.conn
     const ev: {
       -readonly [K in keyof TftpEvent]: TftpEvent[K]
     } = {
-      kind: 'tftp',
-      ts,
-      source: '',
-      ...connFields(c),
-      op: req.opcode === 1 ? 'read' : 'write',
-      filename: req.filename,
-      mode: req.mode,
+      ...requestFields(this.parent, ts),
       blocks: this.blocks,
       bytes: this.bytes,
       complete: this.complete,
@@ -188,21 +180,30 @@ class TftpTransfer {
   }
 }
 
+/** The leading fields of the request's TftpEvent: its connection, operation, file name and mode. */
+function requestFields(
+  p: TftpParent,
+  ts: number,
+): Pick<TftpEvent, 'kind' | 'ts' | 'source' | keyof ConnId | 'op' | 'filename' | 'mode'> {
+  const req = p.request
+  return {
+    kind: 'tftp',
+    ts,
+    source: '',
+    ...connFields(p.conn),
+    op: req.opcode === 1 ? 'read' : 'write',
+    filename: req.filename,
+    mode: req.mode,
+  }
+}
+
 /** Emits the TftpEvent of a request whose data phase was never seen. */
 function reportUnanswered(ctx: AppContext, p: TftpParent, ts: number): void {
   if (p.reported) return
   p.reported = true
-  const req = p.request
-  const c = p.conn
   const ev: TftpEvent = {
-    kind: 'tftp',
-    ts,
-    source: '',
-    ...connFields(c),
-    op: req.opcode === 1 ? 'read' : 'write',
-    filename: req.filename,
-    mode: req.mode,
-    ...(Object.keys(req.options).length > 0 ? { options: req.options } : {}),
+    ...requestFields(p, ts),
+    ...(Object.keys(p.request.options).length > 0 ? { options: p.request.options } : {}),
     blocks: 0,
     bytes: 0,
     complete: false,
