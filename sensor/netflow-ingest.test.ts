@@ -5,6 +5,7 @@ import path from 'node:path'
 import { test } from 'node:test'
 import { Counters } from '../analytics/counters.js'
 import type { NetflowRecord } from '../analytics/events.js'
+import { ipfixMessage, netflowSet as set } from '../test/helpers/netflow-datagrams.js'
 import { NetflowIngest } from './netflow-ingest.js'
 import { TEMPLATE_FILE, TemplateStore } from './state/template-store.js'
 
@@ -39,24 +40,6 @@ function v9(seq: number, sourceId: number, sets: Buffer[]): Buffer {
   h.writeUInt32BE(seq, 12)
   h.writeUInt32BE(sourceId, 16)
   return Buffer.concat([h, ...sets])
-}
-
-function ipfix(seq: number, domain: number, sets: Buffer[]): Buffer {
-  const body = Buffer.concat(sets)
-  const h = Buffer.alloc(16)
-  h.writeUInt16BE(10, 0)
-  h.writeUInt16BE(16 + body.length, 2)
-  h.writeUInt32BE(1_700_000_000, 4)
-  h.writeUInt32BE(seq, 8)
-  h.writeUInt32BE(domain, 12)
-  return Buffer.concat([h, body])
-}
-
-function set(id: number, body: Buffer): Buffer {
-  const h = Buffer.alloc(4)
-  h.writeUInt16BE(id, 0)
-  h.writeUInt16BE(4 + body.length, 2)
-  return Buffer.concat([h, body])
 }
 
 /** Template 256: src IPv4, octetDeltaCount (4), packetDeltaCount (4). */
@@ -119,9 +102,9 @@ test('ingest: v9 sequence counts export packets, per source ID', () => {
 
 test('ingest: IPFIX sequence counts data records', () => {
   const { ingest, counters, out } = setup()
-  const m1 = ipfix(0, 1, [set(2, TPL), set(256, Buffer.concat([rec(1, 10, 1), rec(2, 10, 1)]))])
-  const m2 = ipfix(2, 1, [set(256, rec(3, 10, 1))])
-  const m3 = ipfix(5, 1, [set(256, rec(4, 10, 1))])
+  const m1 = ipfixMessage(1, 0, set(2, TPL), set(256, Buffer.concat([rec(1, 10, 1), rec(2, 10, 1)])))
+  const m2 = ipfixMessage(1, 2, set(256, rec(3, 10, 1)))
+  const m3 = ipfixMessage(1, 5, set(256, rec(4, 10, 1)))
   for (const m of [m1, m2, m3]) ingest.handleDatagram(m, 0, m.length, '192.0.2.9', 4739, 1)
   assert.equal(out.length, 4)
   assert.equal(counters.get('netflow_sequence_gaps_total'), 1)
@@ -158,7 +141,7 @@ test('ingest: a 10-byte datagram is counted and the next valid ones still decode
 
 test('ingest: unknown-template data dropped at finish() is counted per exporter', () => {
   const { ingest, counters } = setup()
-  const m = ipfix(0, 1, [set(300, rec(1, 1, 1))])
+  const m = ipfixMessage(1, 0, set(300, rec(1, 1, 1)))
   ingest.handleDatagram(m, 0, m.length, '192.0.2.1', 4739, 1)
   assert.equal(counters.get('netflow_errors_total', 'netflow.template_unknown'), 0)
   ingest.finish()

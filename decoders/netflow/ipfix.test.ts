@@ -1,29 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { hex } from '../../test/helpers/netflow-datagrams.js'
+import { hex, ipfixMessage as message, netflowSet as set } from '../../test/helpers/netflow-datagrams.js'
 import { decodeIpfix } from './ipfix.js'
 import { ExporterState } from './templates.js'
 
 const T0 = 1_700_000_000_000
-
-function message(domain: number, seq: number, ...sets: Buffer[]): Buffer {
-  const body = Buffer.concat(sets)
-  const h = Buffer.alloc(16)
-  h.writeUInt16BE(10, 0)
-  h.writeUInt16BE(16 + body.length, 2)
-  h.writeUInt32BE(1_700_000_000, 4)
-  h.writeUInt32BE(seq, 8)
-  h.writeUInt32BE(domain, 12)
-  return Buffer.concat([h, body])
-}
-
-function set(id: number, body: Buffer): Buffer {
-  const h = Buffer.alloc(4)
-  h.writeUInt16BE(id, 0)
-  h.writeUInt16BE(4 + body.length, 2)
-  return Buffer.concat([h, body])
-}
 
 const TEMPLATE = hex(`
   0100 000e            # template 256, 14 fields

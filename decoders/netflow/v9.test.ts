@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { hex } from '../../test/helpers/netflow-datagrams.js'
+import { hex, netflowSet as set } from '../../test/helpers/netflow-datagrams.js'
 import { DEFAULT_TEMPLATE_LIMITS, ExporterState } from './templates.js'
 import { decodeV9 } from './v9.js'
 
@@ -16,13 +16,6 @@ function header(sourceId: number, seq = 1, uptimeMs = 60_000, secs = 1_700_000_0
   b.writeUInt32BE(seq, 12)
   b.writeUInt32BE(sourceId, 16)
   return b
-}
-
-function set(id: number, body: Buffer): Buffer {
-  const h = Buffer.alloc(4)
-  h.writeUInt16BE(id, 0)
-  h.writeUInt16BE(4 + body.length, 2)
-  return Buffer.concat([h, body])
 }
 
 // Template 256: src/dst IPv4, ports, protocol, 7-byte octets, 4-byte packets, flags, first/last uptime.

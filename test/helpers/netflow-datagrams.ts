@@ -1,6 +1,6 @@
 /**
  * Test helpers for the NetFlow/IPFIX tests: a hex fixture builder that ignores `#` comments and whitespace
- * (one field per line), and a reader that pulls the UDP datagrams out of a capture with the project's own
+ * (one field per line), set and IPFIX message builders, and a reader that pulls the UDP datagrams out of a capture with the project's own
  * capture reader and packet walker.
  */
 import { readFileSync } from 'node:fs'
@@ -17,6 +17,26 @@ export function hex(text: string): Buffer {
     .replace(/\s+/g, '')
   if (clean.length % 2 !== 0) throw new Error(`Odd hex length ${clean.length}.`)
   return Buffer.from(clean, 'hex')
+}
+
+/** A NetFlow v9 flowset or IPFIX set (RFC 3954 §5.2, RFC 7011 §3.3.2): id, length counting the 4-byte header, body. */
+export function netflowSet(id: number, body: Buffer): Buffer {
+  const h = Buffer.alloc(4)
+  h.writeUInt16BE(id, 0)
+  h.writeUInt16BE(4 + body.length, 2)
+  return Buffer.concat([h, body])
+}
+
+/** An IPFIX message (RFC 7011 §3.1): version 10, length, export time 1 700 000 000 s, `seq`, `domain`, the sets. */
+export function ipfixMessage(domain: number, seq: number, ...sets: Buffer[]): Buffer {
+  const body = Buffer.concat(sets)
+  const h = Buffer.alloc(16)
+  h.writeUInt16BE(10, 0)
+  h.writeUInt16BE(16 + body.length, 2)
+  h.writeUInt32BE(1_700_000_000, 4)
+  h.writeUInt32BE(seq, 8)
+  h.writeUInt32BE(domain, 12)
+  return Buffer.concat([h, body])
 }
 
 export interface UdpDatagram {
