@@ -8,7 +8,8 @@
  * between the same hosts (by port alone). Listings (LIST/NLST/MLSD) are not reported.
  */
 import { type DetectionContext, defineDetection, makeAlert } from '../detection.js'
-import type { AlertEvent, AlertFile, FileEvent, FlowRecord, FtpEvent, SensorEvent } from '../events.js'
+import type { AlertEvent, FileEvent, FlowRecord, FtpEvent, SensorEvent } from '../events.js'
+import { alertFileOf } from './alert-file.js'
 import { boundaryRows, boundedSet, type Row, TRANSFER_BASE, transferTotal, typeRows } from './transfer-score.js'
 
 export interface FtpTransferParams {
@@ -122,15 +123,7 @@ function fromFile(f: FileEvent, p: FtpTransferParams, ctx: DetectionContext): Al
     `FTP ${cmd} ${upload ? 'upload' : 'download'} of "${f.name ?? '?'}": ${f.bytes} bytes of ${f.type}${f.complete ? '' : ' (incomplete)'}`,
     ...rows.map((r) => r.reason),
   ]
-  const file: AlertFile = {
-    direction: f.direction,
-    bytes: f.bytes,
-    type: f.type,
-    complete: f.complete,
-    ...(f.name !== undefined ? { name: f.name } : {}),
-    ...(f.type_detail !== undefined ? { type_detail: f.type_detail } : {}),
-    ...(f.sha256 !== undefined ? { sha256: f.sha256 } : {}),
-  }
+  const file = alertFileOf(f)
   return makeAlert(def, ctx, {
     ts: f.ts,
     source: f.source,

@@ -17,6 +17,7 @@ import { normalizeHostName } from '../correlation/host-identity.js'
 import { type DetectionContext, defineDetection, makeAlert } from '../detection.js'
 import type { AlertEvent, Evidence, FileEvent, HostEvent, ScoreFactor, SensorEvent } from '../events.js'
 import { AddressSet } from '../net/address-set.js'
+import { alertFileOf } from './alert-file.js'
 
 export interface LateralTransferParams {
   /** Seconds an inbound (external → internal) file is remembered for the "came in from outside" factor. */
@@ -248,15 +249,7 @@ class LateralTransfer {
         service: f.file_proto,
         technique: 'T1570',
         tactic: 'lateral-movement',
-        file: {
-          direction: f.direction,
-          bytes: f.bytes,
-          type: f.type,
-          complete: f.complete,
-          ...(f.name !== undefined ? { name: f.name } : {}),
-          ...(f.type_detail !== undefined ? { type_detail: f.type_detail } : {}),
-          ...(f.sha256 !== undefined ? { sha256: f.sha256 } : {}),
-        },
+        file: alertFileOf(f),
         details: {
           sender,
           receiver,
