@@ -16,6 +16,7 @@ import {
   type PairEntry,
 } from '../../analytics/baselines/destination-baseline.js'
 import type { AddressSet } from '../../analytics/net/address-set.js'
+import type { BaselineConfig } from '../config.js'
 import { SensorError } from '../errors.js'
 
 /** File name of the baseline database inside the state directory. */
@@ -61,15 +62,8 @@ export interface SaveOptions {
   readonly progressEvery?: number
 }
 
-/** Config `baseline` keys as the store needs them. */
-export interface BaselineStoreConfig {
-  readonly expire_after_days: number
-  readonly learning_days: number
-  readonly save_interval_s: number
-  readonly max_entries: number
-  readonly max_destinations: number
-  readonly max_hosts: number
-}
+/** Config `baseline` keys, as the store reads them (the config section's own type). */
+export type BaselineStoreConfig = BaselineConfig
 
 /** Maps config `baseline` to the in-memory model's options. */
 export function baselineOptions(c: BaselineStoreConfig): BaselineOptions {
