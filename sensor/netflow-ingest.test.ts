@@ -3,10 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
-import { Counters } from '../analytics/counters.js'
-import type { NetflowRecord } from '../analytics/events.js'
 import { ipfixMessage, netflowSet as set } from '../test/helpers/netflow-datagrams.js'
-import { NetflowIngest } from './netflow-ingest.js'
+import { collectingNetflowIngest } from '../test/helpers/netflow-ingest.js'
 import { TEMPLATE_FILE, TemplateStore } from './state/template-store.js'
 
 function v5(seq: number, count: number, samplingField = 0): Buffer {
@@ -52,22 +50,8 @@ function rec(ip: number, bytes: number, pkts: number): Buffer {
   return b
 }
 
-function setup(extra: { samplingOverrides?: Record<string, number>; templateStore?: TemplateStore } = {}) {
-  const out: NetflowRecord[] = []
-  const counters = new Counters()
-  const ingest = new NetflowIngest({
-    emit: (ev) => {
-      if (ev.kind === 'netflow') out.push(ev)
-    },
-    counters,
-    source: 'netflow',
-    ...extra,
-  })
-  return { out, counters, ingest }
-}
-
 test('ingest: v5 sequence counts flows; a gap is counted with the missing flows', () => {
-  const { ingest, counters, out } = setup()
+  const { ingest, counters, out } = collectingNetflowIngest()
   ingest.handleDatagram(v5(100, 3), 0, 24 + 3 * 48, '192.0.2.1', 2055, 1)
   ingest.handleDatagram(v5(103, 2), 0, 24 + 2 * 48, '192.0.2.1', 2055, 2)
   ingest.handleDatagram(v5(110, 1), 0, 24 + 48, '192.0.2.1', 2055, 3)
@@ -82,7 +66,7 @@ test('ingest: v5 sequence counts flows; a gap is counted with the missing flows'
 })
 
 test('ingest: v9 sequence counts export packets, per source ID', () => {
-  const { ingest, counters } = setup()
+  const { ingest, counters } = collectingNetflowIngest()
   for (const [seq, src] of [
     [1, 1],
     [1, 2],
@@ -101,7 +85,7 @@ test('ingest: v9 sequence counts export packets, per source ID', () => {
 })
 
 test('ingest: IPFIX sequence counts data records', () => {
-  const { ingest, counters, out } = setup()
+  const { ingest, counters, out } = collectingNetflowIngest()
   const m1 = ipfixMessage(1, 0, set(2, TPL), set(256, Buffer.concat([rec(1, 10, 1), rec(2, 10, 1)])))
   const m2 = ipfixMessage(1, 2, set(256, rec(3, 10, 1)))
   const m3 = ipfixMessage(1, 5, set(256, rec(4, 10, 1)))
@@ -112,7 +96,7 @@ test('ingest: IPFIX sequence counts data records', () => {
 })
 
 test('ingest: sampling override applies only to exporters that announce none, and scales counters', () => {
-  const { ingest, out } = setup({ samplingOverrides: { '192.0.2.1': 100, '192.0.2.2': 100 } })
+  const { ingest, out } = collectingNetflowIngest({ samplingOverrides: { '192.0.2.1': 100, '192.0.2.2': 100 } })
   ingest.handleDatagram(v5(1, 1), 0, 72, '192.0.2.1', 2055, 1)
   // Exporter 2 announces 1:10 in its v5 header (mode 01, interval 10): its own rate wins.
   ingest.handleDatagram(v5(1, 1, 0x4000 | 10), 0, 72, '192.0.2.2', 2055, 1)
@@ -128,7 +112,7 @@ test('ingest: sampling override applies only to exporters that announce none, an
 })
 
 test('ingest: a 10-byte datagram is counted and the next valid ones still decode', () => {
-  const { ingest, counters, out } = setup()
+  const { ingest, counters, out } = collectingNetflowIngest()
   const junk = Buffer.alloc(10, 0)
   junk.writeUInt16BE(9, 0)
   ingest.handleDatagram(junk, 0, 10, '192.0.2.1', 2055, 1)
@@ -140,7 +124,7 @@ test('ingest: a 10-byte datagram is counted and the next valid ones still decode
 })
 
 test('ingest: unknown-template data dropped at finish() is counted per exporter', () => {
-  const { ingest, counters } = setup()
+  const { ingest, counters } = collectingNetflowIngest()
   const m = ipfixMessage(1, 0, set(300, rec(1, 1, 1)))
   ingest.handleDatagram(m, 0, m.length, '192.0.2.1', 4739, 1)
   assert.equal(counters.get('netflow_errors_total', 'netflow.template_unknown'), 0)
@@ -153,7 +137,7 @@ test('template store: templates survive a restart through an atomically written 
   const dir = mkdtempSync(path.join(tmpdir(), 'nf-state-'))
   try {
     const store1 = new TemplateStore({ dir })
-    const a = setup({ templateStore: store1 })
+    const a = collectingNetflowIngest({ templateStore: store1 })
     const t = v9(1, 7, [set(0, TPL)])
     a.ingest.handleDatagram(t, 0, t.length, '192.0.2.1', 2055, 1_700_000_000)
     store1.stop()
@@ -161,7 +145,7 @@ test('template store: templates survive a restart through an atomically written 
 
     const store2 = new TemplateStore({ dir })
     assert.equal(store2.load(), 1)
-    const b = setup({ templateStore: store2 })
+    const b = collectingNetflowIngest({ templateStore: store2 })
     const d = v9(2, 7, [set(256, rec(0x0a000005, 500, 5))])
     b.ingest.handleDatagram(d, 0, d.length, '192.0.2.1', 2055, 1_700_000_010)
     assert.equal(b.out.length, 1)
@@ -180,7 +164,7 @@ test('template store: templates survive a restart through an atomically written 
 
 test('template store: a flood of exporters is bounded by the shared field and held-bytes budget', () => {
   const store = new TemplateStore({ maxExporters: 50, maxTemplateFields: 30, maxPendingBytes: 100 })
-  const { ingest, counters } = setup({ templateStore: store })
+  const { ingest, counters } = collectingNetflowIngest({ templateStore: store })
   // 3 fields per template: 10 exporters fill the budget, the rest are refused.
   for (let i = 0; i < 20; i++) {
     const t = v9(1, 1, [set(0, TPL)])

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import dgram from 'node:dgram'
 import { test } from 'node:test'
 import { Counters } from '../../analytics/counters.js'
-import type { NetflowRecord } from '../../analytics/events.js'
+import { collectingNetflowIngest } from '../../test/helpers/netflow-ingest.js'
 import { NetflowIngest } from '../netflow-ingest.js'
 import { CollectorBindError, startNetflowUdp } from './netflow-udp.js'
 
@@ -35,15 +35,7 @@ async function until(cond: () => boolean, ms = 3000): Promise<void> {
 }
 
 test('netflow-udp: receives datagrams on loopback (IPv4 and IPv6) and a short one does not stall it', async () => {
-  const out: NetflowRecord[] = []
-  const counters = new Counters()
-  const ingest = new NetflowIngest({
-    emit: (ev) => {
-      if (ev.kind === 'netflow') out.push(ev)
-    },
-    counters,
-    source: 'netflow',
-  })
+  const { out, counters, ingest } = collectingNetflowIngest()
   const c4 = await startNetflowUdp({ host: '127.0.0.1', port: 0, ingest })
   const c6 = await startNetflowUdp({ host: '::1', port: 0, ingest })
   try {
