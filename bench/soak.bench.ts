@@ -435,7 +435,14 @@ async function runOnce(scale: number): Promise<Result> {
   const cpuPct = ((cpuSeconds(pid) - cpu0) / ((Date.now() - start) / 1000)) * 100
   // Let the child catch up (bounded), then read its counters.
   const t1 = Date.now()
-  let m = await fetchMetrics(statsPort)
+  let m = new Map<string, number>()
+  try {
+    m = await fetchMetrics(statsPort)
+  } catch {
+    process.stderr.write(
+      `the child is gone (exit ${proc.exitCode}, signal ${proc.signalCode}):\n${child.stderr().slice(-2000)}\n`,
+    )
+  }
   const caught = (x: Map<string, number>) =>
     metric(x, 'netflow_records_total') >= sent.netflow &&
     metric(x, 'syslog_messages_total') >= sent.syslogTcp + sent.syslogUdp &&
