@@ -39,6 +39,27 @@ test('flow sides: the internal host is whichever end is internal; inbound is wha
   assert.equal(flowSides(makeFlow({ resp_h: '10.9.9.9' }), internal), undefined)
 })
 
+test('flow sides: a total-only log (bytes_undirected) counts its whole total as inbound, whichever end is internal', () => {
+  const tot = {
+    bytes_undirected: true,
+    orig_bytes: 7000,
+    orig_ip_bytes: 7400,
+    resp_bytes: 0,
+    resp_ip_bytes: 0,
+  } as const
+  for (const [rec, hostIsOrig] of [
+    [makeFlow(tot), true],
+    [makeFlow({ ...tot, orig_h: '198.51.100.80', resp_h: '10.66.0.2' }), false],
+  ] as const) {
+    const s = flowSides(rec, internal)
+    assert.deepEqual(
+      [s?.hostIsOrig, s?.undirected, s?.inBytes, s?.outBytes],
+      [hostIsOrig, true, sideBytes(rec, true) + sideBytes(rec, false), 0],
+    )
+    assert.ok((s?.inBytes ?? 0) >= 7000)
+  }
+})
+
 test('byte counts: pcap payload is bounded by IP bytes; exports use IP bytes', () => {
   assert.equal(sideBytes(makeFlow({ resp_bytes: 1_607_364_734, resp_ip_bytes: 4000 }), false), 4000)
   assert.equal(sideBytes(makeFlow({ source_kind: 'netflow', resp_bytes: 900, resp_ip_bytes: 1000 }), false), 1000)

@@ -137,47 +137,15 @@ export function flowSides(rec: FlowRecord, internal: AddressSet): FlowSides | un
   if (isNonUnicast(origIn ? rec.resp_h : rec.orig_h)) return undefined
   const o = sideBytes(rec, true)
   const r = sideBytes(rec, false)
-  if (isUndirected(rec)) {
-    const total = o + r
-    return origIn
-      ? {
-          host: rec.orig_h,
-          dest: rec.resp_h,
-          destPort: rec.resp_p,
-          hostIsOrig: true,
-          inBytes: total,
-          outBytes: 0,
-          undirected: true,
-        }
-      : {
-          host: rec.resp_h,
-          dest: rec.orig_h,
-          destPort: rec.orig_p,
-          hostIsOrig: false,
-          inBytes: total,
-          outBytes: 0,
-          undirected: true,
-        }
-  }
+  // A total-only log has no direction: all of it counts as inbound.
+  const undirected = isUndirected(rec)
+  const hostBytes = origIn ? o : r
+  const destBytes = origIn ? r : o
+  const inBytes = undirected ? o + r : destBytes
+  const outBytes = undirected ? 0 : hostBytes
   return origIn
-    ? {
-        host: rec.orig_h,
-        dest: rec.resp_h,
-        destPort: rec.resp_p,
-        hostIsOrig: true,
-        inBytes: r,
-        outBytes: o,
-        undirected: false,
-      }
-    : {
-        host: rec.resp_h,
-        dest: rec.orig_h,
-        destPort: rec.orig_p,
-        hostIsOrig: false,
-        inBytes: o,
-        outBytes: r,
-        undirected: false,
-      }
+    ? { host: rec.orig_h, dest: rec.resp_h, destPort: rec.resp_p, hostIsOrig: true, inBytes, outBytes, undirected }
+    : { host: rec.resp_h, dest: rec.orig_h, destPort: rec.orig_p, hostIsOrig: false, inBytes, outBytes, undirected }
 }
 
 /** Inbound bytes divided by outbound bytes (outbound floored at 1 byte). */
