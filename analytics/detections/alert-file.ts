@@ -1,8 +1,8 @@
 /**
- * The `file` block of an alert raised on a FileEvent (ftp-transfer, lateral-transfer): what moved, how much,
- * its sniffed type and whether it arrived whole, then the name, type detail and SHA-256 when they are known,
- * in that key order (the order the alert's JSON shows). Detections that report a different set of file
- * fields (chain, download-tool, tftp-transfer) build their own.
+ * The `file` block of an alert raised on a FileEvent (ftp-transfer, lateral-transfer; executable-download
+ * appends the MIME type): what moved, how much, its sniffed type and whether it arrived whole, then the
+ * name, type detail and SHA-256 when they are known, in that key order (the order the alert's JSON shows).
+ * Detections that report a different set of file fields (chain, download-tool, tftp-transfer) build their own.
  */
 import type { AlertFile, FileEvent } from '../events.js'
 

@@ -11,6 +11,7 @@
  */
 import { type DetectionContext, defineDetection, makeAlert } from '../detection.js'
 import type { AlertEvent, AlertFile, Evidence, FileEvent, ScoreFactor, SensorEvent } from '../events.js'
+import { alertFileOf } from './alert-file.js'
 
 export interface ExecutableDownloadParams {
   /** Seconds during which the same file (sha256 or name) to the same host is one alert. */
@@ -219,16 +220,7 @@ const def = defineDetection<ExecutableDownloadParams>({
           reasons.push(`host ${h} is a listed update service (capped at info)`)
         }
         if (!ev.complete) reasons.push(`transfer incomplete (${ev.bytes} bytes seen)`)
-        const file: Record<string, unknown> = {
-          direction: ev.direction,
-          bytes: ev.bytes,
-          type: ev.type,
-          complete: ev.complete,
-        }
-        if (ev.name !== undefined) file.name = ev.name
-        if (ev.type_detail !== undefined) file.type_detail = ev.type_detail
-        if (ev.sha256 !== undefined) file.sha256 = ev.sha256
-        if (ev.mime !== undefined) file.mime = ev.mime
+        const file: AlertFile = ev.mime !== undefined ? { ...alertFileOf(ev), mime: ev.mime } : alertFileOf(ev)
         const what =
           `HTTP ${String(c.method ?? 'GET')} ${h ?? ev.resp_h}${uri ?? ''} returned ${describe(ev)}` +
           ` (${ev.bytes} bytes, head ${ev.head_hex})`
@@ -249,7 +241,7 @@ const def = defineDetection<ExecutableDownloadParams>({
           identifier: `executable-download:${ev.orig_h}:${ev.resp_h}:${ev.sha256 ?? `${ev.name ?? ''}:${ev.uid}:${ev.ts}`}`,
           conn: ev,
           service: 'http',
-          file: file as unknown as AlertFile,
+          file,
           details,
           suppress_for: p.suppress_for_s,
         })
