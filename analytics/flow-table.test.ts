@@ -621,7 +621,7 @@ test('a sweep stops at its scan budget; a flow already past its timeout when evi
 })
 
 test('a table larger than its first allocation grows without losing the LRU order or the cap', () => {
-  // maxFlows above the initial cache size (65 536): the cache is rebuilt while flows are live.
+  // maxFlows above the initial cache size (4096): the cache is rebuilt while flows are live.
   const maxFlows = 70_000
   const { t, ended } = table({ maxFlows })
   const udp = (i: number, ts: number): Pkt => ({

@@ -15,7 +15,7 @@
  * are made when first read (normally when the flow ends). A one-entry "last flow" check
  * skips the hash and the LRU touch for back-to-back packets of one flow (that flow is already the most
  * recent entry, so the LRU order stays exact).
- * The cache is first built for 64 Ki entries and rebuilt 4x larger when full, up to maxFlows (lru-cache
+ * The cache is first built for 4 Ki entries and rebuilt once at maxFlows when that is full (lru-cache
  * preallocates for its `max`: ~60 ms at 1 M, which dominated short captures); a sentinel entry keeps it from
  * ever emptying (lru-cache turns the delete of its last entry into an O(max) clear).
  * lru-cache's ttl modes are not used (a purge costs ~1 s at 1 M entries): `expire` sweeps from the
@@ -367,7 +367,7 @@ interface FragmentOwner {
 const SENTINEL_KEY = -0.5
 const SENTINEL = Object.create(FlowState.prototype) as FlowState
 /** Entries the LRU cache is first built for (it grows to maxFlows when needed). */
-const INITIAL_CAPACITY = 65_536
+const INITIAL_CAPACITY = 4096
 
 /** Most first-fragment owners remembered for attributing later fragments; the map is cleared past this. */
 const FRAGMENT_OWNERS_MAX = 65_536
@@ -446,12 +446,14 @@ export class FlowTable {
 
   /**
    * lru-cache preallocates arrays for `max` entries (about 60 ms at 1 M), which dominated short captures:
-   * the cache starts at INITIAL_CAPACITY and is rebuilt 4x larger (up to maxFlows) when full, entries
-   * copied from the least to the most recent so the LRU order is kept. Amortised O(1) per flow.
+   * the cache starts at INITIAL_CAPACITY and, when that is full, is rebuilt once at maxFlows, entries copied
+   * from the least to the most recent so the LRU order is kept. A capture with more live flows than that pays
+   * the same preallocation as before plus a copy of INITIAL_CAPACITY entries, once; a small one pays neither.
+   * (A larger first size made the copy the dominant cost: about 0.15-0.5 s for 64 Ki entries.)
    */
   private grow(): void {
     const old = this.lru
-    this.capacity = Math.min(this.maxFlows, this.capacity * 4)
+    this.capacity = this.maxFlows
     const next = this.newCache(this.capacity)
     for (const k of old.rkeys()) {
       const v = old.peek(k)
@@ -510,12 +512,13 @@ export class FlowTable {
       canonicalTuple(t, version, pv.src, sPort, pv.dst, dPort)
       srcIsLo = t.srcIsLo
       const key = this.keyHash(t, version, ipProto, vlan)
-      f = this.lru.get(key, GET_OPTS)
+      const head = this.lru.get(key, GET_OPTS)
+      f = head
       while (f !== undefined && !sameTuple(f, t, version, ipProto, vlan)) {
         this.collisions++
         f = f.chainNext
       }
-      if (f === undefined) f = this.create(pv, key, srcIsLo, undefined)
+      if (f === undefined) f = this.create(pv, key, srcIsLo, undefined, head ?? null)
       else m = srcIsLo ? 1 : 2
     } else {
       srcIsLo = m === 1
@@ -619,7 +622,17 @@ export class FlowTable {
     return this.create(pv, key, srcIsLo, continued ? f : undefined)
   }
 
-  private create(pv: PacketView, key: number, srcIsLo: boolean, from: FlowState | undefined): FlowState {
+  /**
+   * `knownHead`: the entry under `key` as the caller just looked it up (null: none), so it is not looked up
+   * twice; undefined when it must be looked up (after an end, which may have changed it).
+   */
+  private create(
+    pv: PacketView,
+    key: number,
+    srcIsLo: boolean,
+    from: FlowState | undefined,
+    knownHead?: FlowState | null,
+  ): FlowState {
     const flags = pv.tcpFlags
     let origIsLo = srcIsLo
     let flipped = false
@@ -653,8 +666,8 @@ export class FlowTable {
       f.respSeqH = from.respSeqH
       f.respSeqL = from.respSeqL
     }
-    const head = this.lru.get(key, GET_OPTS)
-    if (head !== undefined) {
+    const head = knownHead === undefined ? this.lru.get(key, GET_OPTS) : knownHead
+    if (head !== undefined && head !== null) {
       f.chainNext = head.chainNext
       head.chainNext = f
     } else {
