@@ -70,8 +70,9 @@ function netflowV5(n: number): Buffer {
   nfSeq += n
   for (let i = 0; i < n; i += 2) {
     const p = nfPair++
-    const inside = 0x0a000000 | (((p >>> 8) & 0xff) << 8) | ((p & 0xff) + 1) // 10.0.x.y
-    const outside = (0xcb007100 | ((p % 250) + 1)) >>> 0 // 203.0.113.z
+    const h = p % HOSTS
+    const inside = 0x0a000000 + (h >>> 8) * 256 + (h & 0xff) + 1 // 10.0.x.y
+    const outside = 0x2d000000 + (Math.floor(p / HOSTS) % DESTS) + 1 // 45.0.x.y
     const sport = 1024 + (p % 60000)
     const dport = [80, 443, 8080, 53][p % 4] as number
     for (let d = 0; d < 2; d++) {
