@@ -4,11 +4,28 @@
  */
 export class Counters {
   private readonly values = new Map<string, number>()
+  /** name → label → key text, so a hot counter does not build its key string on every increment. */
+  private readonly keys = new Map<string, Map<string, string>>()
 
   /** Adds `n` to `name`, or to `name{label}` when a label is given. */
   inc(name: string, label?: string, n = 1): void {
-    const key = label === undefined ? name : `${name}{${label}}`
+    const key = label === undefined ? name : this.keyOf(name, label)
     this.values.set(key, (this.values.get(key) ?? 0) + n)
+  }
+
+  private keyOf(name: string, label: string): string {
+    let byLabel = this.keys.get(name)
+    if (byLabel === undefined) {
+      byLabel = new Map()
+      this.keys.set(name, byLabel)
+    }
+    let key = byLabel.get(label)
+    if (key === undefined) {
+      key = `${name}{${label}}`
+      // Labels come from bounded sets; the cap guards against a caller that passes unbounded text.
+      if (byLabel.size < 4096) byLabel.set(label, key)
+    }
+    return key
   }
 
   get(name: string, label?: string): number {

@@ -76,9 +76,13 @@ export function parseIpv6(s: string): number[] | undefined {
   return groups.length === 8 ? groups : undefined
 }
 
+/** Distinct addresses whose answer is remembered; the memo is emptied when it reaches this size. */
+const MEMO_MAX = 65_536
+
 export class AddressSet {
   private readonly v4: V4Range[] = []
   private readonly v6: V6Range[] = []
+  private readonly memo = new Map<string, boolean>()
 
   /** Throws an Error naming the bad entry; config loading turns it into a ConfigError. */
   constructor(cidrs: readonly string[]) {
@@ -86,6 +90,7 @@ export class AddressSet {
   }
 
   add(cidr: string): void {
+    this.memo.clear()
     const [addr = '', bitsText] = cidr.trim().split('/')
     const v4 = parseIpv4(addr)
     if (v4 !== undefined) {
@@ -104,6 +109,16 @@ export class AddressSet {
 
   /** True when `ip` (address text) falls in any range. */
   has(ip: string): boolean {
+    // Address text is judged many times per flow (scorer, baseline, correlation); remember recent answers.
+    const known = this.memo.get(ip)
+    if (known !== undefined) return known
+    const answer = this.judge(ip)
+    if (this.memo.size >= MEMO_MAX) this.memo.clear()
+    this.memo.set(ip, answer)
+    return answer
+  }
+
+  private judge(ip: string): boolean {
     const v4 = parseIpv4(ip)
     if (v4 !== undefined) return this.hasV4(v4)
     const v6 = parseIpv6(ip)
