@@ -14,7 +14,7 @@
  *   tshark     tshark -n -r PREFIX -q -z conv,tcp on the first --tshark-packets packets (editcap -r)
  *   analyze-1M analyze on the first --prefix packets (editcap -r), to compare peak RSS with the full file
  *   flows-1M   the flows row on that prefix
- *   heap       this script with --heap FILE under --expose-gc: the pipeline in-process, a full GC every 2 s
+ *   heap       this script with --heap FILE under --expose-gc: the pipeline in-process, a full GC every 8 s
  *              and the live heap printed against packets read and live flows (peak RSS alone mostly shows
  *              how far V8 lets its heap grow before collecting)
  * analyze and analyze-nd run --repeat times (2) and keep the best CPU time; the others run once.
@@ -88,7 +88,7 @@ if (args[0] === '--floor' || args[0] === '--flows') {
 }
 
 // Child mode --heap FILE (run with --expose-gc): the analyze pipeline in-process, built as the CLI builds it
-// (default configuration, no output files), with a full GC every 2 s of reading and the live heap printed
+// (default configuration, no output files), with a full GC every 8 s of reading and the live heap printed
 // next to the packets read and the live flows: what the heap retains as the file goes on.
 if (args[0] === '--heap') {
   const file = args[1] ?? ''
@@ -104,7 +104,7 @@ if (args[0] === '--heap') {
       `${p.packets.packets} ${p.packets.flows} ${(used.heapUsed / 2 ** 20).toFixed(0)} ${(used.rss / 2 ** 20).toFixed(0)}\n`,
     )
   }
-  const timer = setInterval(sample, 2000)
+  const timer = setInterval(sample, 8000)
   await p.analyzeInput(file)
   clearInterval(timer)
   sample()
