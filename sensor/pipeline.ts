@@ -5,6 +5,7 @@
  * JSON-lines sinks and the terminal summary.
  */
 
+import { writeFileSync } from 'node:fs'
 import { ANALYZERS } from '../analytics/app-layer/registry.js'
 import { Counters } from '../analytics/counters.js'
 import { DETECTIONS } from '../analytics/detections/index.js'
@@ -17,7 +18,7 @@ import { addressText } from '../decoders/network/ip-text.js'
 import { CaptureReader, sniffCaptureFormat } from '../decoders/pcap/capture-reader.js'
 import { PcapFormatError } from '../decoders/pcap/pcap-format-error.js'
 import { looksLikeSyslog } from './collectors/syslog-file.js'
-import { InputError } from './errors.js'
+import { InputError, UsageError } from './errors.js'
 import { EventQueue } from './event-queue.js'
 import { openInput } from './input.js'
 import { NetflowIngest } from './netflow-ingest.js'
@@ -54,6 +55,8 @@ export interface PipelineSettings {
   readonly queueCapacity?: number
   /** Rotation of the JSON-lines outputs. */
   readonly rotation?: RotationOptions
+  /** Start the output files empty (analyze: one run, one file, as Zeek writes its logs); listen appends. */
+  readonly truncateOutputs?: boolean
 }
 
 /** An alert as written to JSON lines: ISO time first, no internal `kind`. */
@@ -96,8 +99,19 @@ export class Pipeline {
     const { scoring, extraOutputs } = deps
     this.internal = new AddressSet(s.internal)
     this.summary = new AlertSummary(this.internal)
-    this.flowsSink = s.flowsPath ? new JsonlSink(s.flowsPath, s.rotation) : undefined
-    this.alertsSink = s.alertsPath ? new JsonlSink(s.alertsPath, s.rotation) : undefined
+    const open = (path: string | undefined): JsonlSink | undefined => {
+      if (!path) return undefined
+      if (s.truncateOutputs && path !== '-') {
+        try {
+          writeFileSync(path, '')
+        } catch (e) {
+          throw new UsageError(`Cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? e}).`, { cause: e })
+        }
+      }
+      return new JsonlSink(path, s.rotation)
+    }
+    this.flowsSink = open(s.flowsPath)
+    this.alertsSink = open(s.alertsPath)
     const engineOpts: ConstructorParameters<typeof AnalyticsEngine>[0] = {
       detections: DETECTIONS,
       ctx: { internal: this.internal },

@@ -30,6 +30,7 @@ export async function runAnalyze(inputs: string[], opts: AnalyzeOptions): Promis
       alertsPath: opts.alerts === '' ? undefined : (opts.alerts ?? '-'),
       learnOnly: opts.learnOnly === true,
       progress: opts.progress !== false,
+      truncateOutputs: true,
     },
     { scoring: state.scorer, templateStore: state.templates },
   )
