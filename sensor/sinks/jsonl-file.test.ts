@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, w
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
+import fc from 'fast-check'
 import { JsonlSink } from './jsonl-file.js'
 
 function withDir(fn: (dir: string) => void): void {
@@ -110,5 +111,27 @@ test('size rotation with a line larger than the limit writes it alone, whole', (
     assert.equal(files.length, 3)
     assert.deepEqual(files.flatMap((f) => f.rows.map((r) => r.seq)).sort(), [0, 1, 2])
     assert.ok(files.every((f) => f.rows.length === 1))
+  })
+})
+
+test('the file holds exactly JSON.stringify of each object plus a newline, for any string content and line size', () => {
+  withDir((dir) => {
+    const p = path.join(dir, 'exact.jsonl')
+    // Arbitrary UTF-16 (lone surrogates, controls, NUL, astral), some lines far above the batch buffer.
+    const objs = fc.sample(
+      fc.record({
+        s: fc.string({ unit: 'binary', maxLength: 64 }),
+        n: fc.oneof(fc.double(), fc.integer()),
+        big: fc.oneof(fc.constant(''), fc.string({ unit: 'grapheme', minLength: 0, maxLength: 200 })),
+        nested: fc.array(fc.option(fc.string({ unit: 'binary-ascii' })), { maxLength: 4 }),
+      }),
+      { numRuns: 3000, seed: 42 },
+    ) as object[]
+    objs.splice(1000, 0, { huge: 'ü'.repeat(300_000) }, { huge: '\u{1F600}'.repeat(70_000) })
+    const sink = new JsonlSink(p)
+    for (const o of objs) sink.write(o)
+    sink.close()
+    const want = Buffer.from(objs.map((o) => `${JSON.stringify(o)}\n`).join(''))
+    assert.ok(readFileSync(p).equals(want))
   })
 })

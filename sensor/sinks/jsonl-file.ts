@@ -1,6 +1,8 @@
 /**
  * JSON-lines sink: one object per line, appended (O_APPEND) to a file, or written to stdout for `-`.
  * Lines are batched into ~64 KiB writes; memory stays bounded because each batch is written synchronously.
+ * Each line is encoded straight into one reused batch buffer (no per-line byte count, join or copy); the bytes
+ * are exactly `JSON.stringify(obj)` + `\n`.
  * Optional rotation by size and age renames the file (`<path>.<UTC time>`) between two lines and reopens it,
  * so no line is ever split or lost; SIGHUP's external rotation is served by `reopen()`.
  * Sinks render and write; they never decide what to write.
@@ -8,6 +10,8 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs'
 
 const BATCH_BYTES = 64 * 1024
+/** The reused batch buffer: a batch is flushed once it holds BATCH_BYTES, so a line of up to a third of the rest fits. */
+const BUFFER_BYTES = 4 * BATCH_BYTES
 
 export interface RotationOptions {
   /** Rotate when the file would grow past this many bytes (0 = never). */
@@ -19,7 +23,8 @@ export interface RotationOptions {
 export class JsonlSink {
   private fd: number
   private readonly ownsFd: boolean
-  private pending: string[] = []
+  /** Batch buffer (made on the first line); `pendingBytes` of it are waiting to be written. */
+  private buf: Buffer | undefined = undefined
   private pendingBytes = 0
   private fileBytes = 0
   private openedMs = Date.now()
@@ -44,20 +49,39 @@ export class JsonlSink {
   }
 
   write(obj: object): void {
-    const line = `${JSON.stringify(obj)}\n`
-    const bytes = Buffer.byteLength(line)
-    if (this.ownsFd && this.shouldRotate(bytes)) this.rotate()
-    this.pending.push(line)
-    this.pendingBytes += bytes
+    const json = JSON.stringify(obj)
+    // Size rotation needs the exact byte count before the line is placed; nothing else does.
+    const rotates = this.ownsFd && ((this.rotation.maxBytes ?? 0) > 0 || (this.rotation.maxAgeS ?? 0) > 0)
+    if (rotates && this.shouldRotate(Buffer.byteLength(json) + 1)) this.rotate()
+    const buf = this.buf ?? this.newBuffer()
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: when that fits, the line is encoded in place.
+    if (buf.length - this.pendingBytes >= json.length * 3 + 1) {
+      const n = buf.write(json, this.pendingBytes, 'utf8')
+      buf[this.pendingBytes + n] = 0x0a
+      this.pendingBytes += n + 1
+    } else {
+      // A line too long for the buffer's rest: write what is pending, then the line on its own.
+      this.flush()
+      this.writeAll(Buffer.from(`${json}\n`))
+    }
     this.lines++
     if (this.pendingBytes >= BATCH_BYTES) this.flush()
   }
 
+  private newBuffer(): Buffer {
+    this.buf = Buffer.allocUnsafe(BUFFER_BYTES)
+    return this.buf
+  }
+
   flush(): void {
-    if (this.pending.length === 0) return
-    const data = Buffer.from(this.pending.join(''))
-    this.pending = []
+    const buf = this.buf
+    if (buf === undefined || this.pendingBytes === 0) return
+    const n = this.pendingBytes
     this.pendingBytes = 0
+    this.writeAll(buf.subarray(0, n))
+  }
+
+  private writeAll(data: Buffer): void {
     let off = 0
     while (off < data.length) {
       try {
