@@ -3,8 +3,10 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import { newPacketView } from '../../decoders/packet-view.js'
 import { Counters } from '../counters.js'
+import MISMATCH from '../detections/protocol-port-mismatch.js'
 import type { AppProtoEvent, HttpEvent, SensorEvent } from '../events.js'
 import type { Flow } from '../flow.js'
+import { AddressSet, DEFAULT_INTERNAL_CIDRS } from '../net/address-set.js'
 import { DNS_TCP_SPEC } from './dns.js'
 import { HTTP_SPEC } from './http.js'
 import { AppLayer, MAX_WEIRDS_PER_FLOW } from './manager.js'
@@ -307,4 +309,71 @@ test('property: random segments, flags and payloads on analysed flows never thro
     ),
     { numRuns: 300 },
   )
+})
+
+test('a SYN seen before any payload still anchors reassembly: a first segment that arrives late is put in order', () => {
+  const { app, events, counters } = setup([HTTP_SPEC])
+  const f = mkFlow('tcp', '10.0.0.1', 40100, '192.0.2.9', 80)
+  const req = 'GET /late HTTP/1.1\r\nHost: h.test\r\n\r\n'
+  pkt(app, f, true, 1000, SYN, '')
+  pkt(app, f, false, 7000, SYN | ACK, '')
+  pkt(app, f, true, 1001, ACK, '')
+  // The second half of the request first: ISN + 1 + 10 is out of order only if the SYN was remembered.
+  pkt(app, f, true, 1011, ACK, req.slice(10))
+  pkt(app, f, true, 1001, ACK, req.slice(0, 10))
+  pkt(app, f, false, 7001, ACK, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
+  app.onFlowEnd(f, 2)
+  assert.equal(events.find((e): e is HttpEvent => e.kind === 'http')?.uri, '/late')
+  assert.equal(counters.get('app_reasm_gaps_total'), 0)
+})
+
+test('onlyMismatchAppProto: leaves out exactly the AppProtoEvents protocol-port-mismatch ignores; flows keep app_proto', () => {
+  const internal = new AddressSet(DEFAULT_INTERNAL_CIDRS)
+  const flows = [
+    ['http on 80', 80, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['http on 31337', 31337, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['http on 443', 443, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['unidentified on 80', 80, '\x00\x01\x02\x03', 'MZ\x90\x00'],
+    ['unidentified on 9999', 9999, '\x00\x01\x02\x03', '\x7fELF'],
+  ] as const
+  const run = (only: boolean) => {
+    const events: SensorEvent[] = []
+    const app = new AppLayer({
+      analyzers: [HTTP_SPEC, TLS_SPEC],
+      emit: (e) => events.push(e),
+      source: 't',
+      onlyMismatchAppProto: only,
+    })
+    const fs = flows.map(([name, port, ts, tc], i) => {
+      const f = mkFlow('tcp', '10.0.0.1', 41000 + i, '192.0.2.9', port, name)
+      pkt(app, f, true, 1, SYN, '')
+      pkt(app, f, true, 2, ACK, ts)
+      pkt(app, f, false, 1, ACK, tc)
+      app.onFlowEnd(f, 2)
+      return f
+    })
+    return { ap: events.filter((e): e is AppProtoEvent => e.kind === 'app-proto'), fs }
+  }
+  const all = run(false)
+  const some = run(true)
+  assert.equal(all.ap.length, flows.length)
+  assert.deepEqual(
+    some.ap.map((e) => e.uid),
+    ['http on 31337', 'http on 443', 'unidentified on 80', 'unidentified on 9999'],
+  )
+  assert.deepEqual(
+    some.ap,
+    all.ap.filter((e) => some.ap.some((s) => s.uid === e.uid)),
+  )
+  assert.deepEqual(
+    some.fs.map((f) => [f.appProtoTs, f.appProtoTc]),
+    all.fs.map((f) => [f.appProtoTs, f.appProtoTc]),
+  )
+  // What was left out raises nothing in the detection; what was kept is judged as before.
+  const det = MISMATCH.create(MISMATCH.params, { internal })
+  for (const e of all.ap) {
+    const kept = some.ap.some((s) => s.uid === e.uid)
+    if (!kept) assert.equal(det.onEvent(e), undefined, e.uid)
+  }
+  assert.ok(some.ap.some((e) => det.onEvent(e) !== undefined))
 })

@@ -15,7 +15,7 @@
  */
 
 import type { PacketView } from '../../decoders/packet-view.js'
-import { registeredProtocols } from '../../decoders/tables/ports.js'
+import { isRegisteredFor, registeredProtocols } from '../../decoders/tables/ports.js'
 import type { Counters } from '../counters.js'
 import type { AppProtoEvent, ConnId, FileEvent, SensorEvent } from '../events.js'
 import type { Flow } from '../flow.js'
@@ -45,6 +45,13 @@ export interface AppLayerOptions {
   readonly expectTimeoutS?: number
   /** Most expectations held at once (default 1024). */
   readonly maxExpected?: number
+  /**
+   * When true, the AppProtoEvent is left out for flows whose identified protocol is registered for the
+   * responder port or is an expectation-only analyzer (ftp-data, tftp-data): the events the
+   * protocol-port-mismatch detection ignores (most flows). The flow keeps app_proto_ts/tc either way.
+   * Default false: every flow with payload gets its event.
+   */
+  readonly onlyMismatchAppProto?: boolean
 }
 
 /**
@@ -57,6 +64,7 @@ export interface MaybeFinished {
 }
 
 const NO_GAP = (): void => {}
+const EMPTY = Buffer.alloc(0)
 
 /** `port_proto` text per transport and port, joined once (the registry is static; at most 2 x 65 536 entries). */
 const PORT_PROTO_TEXT = { tcp: new Map<number, string>(), udp: new Map<number, string>() }
@@ -79,6 +87,8 @@ export const PROBE_MAX_ROUNDS = 8
 export const MAX_WEIRDS_PER_FLOW = 32
 /** Bytes of first payload per direction kept as evidence. */
 const FIRST_HEX_BYTES = 32
+/** Analyzers attached only through expectations (their flows are on random ports by design). */
+const EXPECTED_ONLY = new Set(['ftp-data', 'tftp-data'])
 /** Most files open at once per flow (pipelined HTTP); more are refused with a weird. */
 const MAX_OPEN_FILES = 16
 
@@ -112,6 +122,10 @@ class FlowApp implements AppContext, ReassemblySink {
   readonly d0 = new DirState()
   readonly d1 = new DirState()
   reasm: [TcpReassembler, TcpReassembler] | undefined
+  /** SYNs seen before the reassemblers were made: bit 0 originator, bit 1 responder; their sequence numbers. */
+  synSeen = 0
+  isn0 = 0
+  isn1 = 0
   confirmed = false
   weirds = 0
   openFiles: FileTransfer[] = []
@@ -227,6 +241,7 @@ export class AppLayer {
   private readonly udpSpecs: readonly AnalyzerSpec[]
   private readonly byName = new Map<string, AnalyzerSpec>()
   private readonly emitFn: (ev: SensorEvent) => void
+  private readonly onlyMismatch: boolean
   private lastExpire = 0
 
   constructor(readonly o: AppLayerOptions) {
@@ -236,6 +251,7 @@ export class AppLayer {
     this.counters = o.counters
     this.source = o.source
     this.emitFn = o.emit
+    this.onlyMismatch = o.onlyMismatchAppProto === true
     this.expected = new ExpectedTable(o.maxExpected ?? 1024, o.counters)
     this.tcpSpecs = o.analyzers.filter((s) => s.transport === 'tcp')
     this.udpSpecs = o.analyzers.filter((s) => s.transport === 'udp')
@@ -304,8 +320,23 @@ export class AppLayer {
       this.payloadIn(st, dir, buf, pv.payloadOff, pv.payloadEnd)
       return
     }
-    const r = st.reasm ?? this.newReassemblers(st)
     const wireLen = pv.payloadLen > 0 ? pv.payloadLen : pv.payloadEnd - pv.payloadOff
+    let r = st.reasm
+    if (r === undefined) {
+      if (wireLen === 0 && (pv.tcpFlags & 0x05) === 0) {
+        // Handshake and bare ACKs before any payload, FIN or RST: to a reassembler only a SYN's sequence number
+        // matters (the first one), so it is kept and replayed when the reassemblers are made (most refused or
+        // scanned flows never need them).
+        const bit = dir === 0 ? 1 : 2
+        if ((pv.tcpFlags & 0x02) !== 0 && (st.synSeen & bit) === 0) {
+          st.synSeen |= bit
+          if (dir === 0) st.isn0 = pv.seq | 0
+          else st.isn1 = pv.seq | 0
+        }
+        return
+      }
+      r = this.newReassemblers(st)
+    }
     // `| 0`: a signed 32-bit sequence number is a small integer; a uint32 above 2^31 would be boxed per call.
     r[dir].segment(pv.seq | 0, pv.tcpFlags, buf, pv.payloadOff, pv.payloadEnd, wireLen)
   }
@@ -321,6 +352,9 @@ export class AppLayer {
       new TcpReassembler(cap, st, NO_GAP, 1),
     ]
     st.reasm = a
+    if ((st.synSeen & 1) !== 0) a[0].segment(st.isn0, 0x02, EMPTY, 0, 0, 0)
+    if ((st.synSeen & 2) !== 0) a[1].segment(st.isn1, 0x02, EMPTY, 0, 0, 0)
+    st.synSeen = 0
     return a
   }
 
@@ -472,6 +506,7 @@ export class AppLayer {
       if ((st.skip & bit) === 0) continue
       // Bytes of this direction went by unread: restart its sequence tracking at the next segment.
       st.skip &= ~bit
+      st.synSeen &= ~bit
       st.reasm?.[d].resync()
     }
     if (spec.transport === 'tcp' && 'onData' in a) st.stream = a
@@ -564,6 +599,8 @@ export class AppLayer {
 
   private emitAppProto(flow: Flow, st: FlowApp, ts: number): void {
     const p = flow.proto as 'tcp' | 'udp'
+    const app = st.spec?.name ?? (st.d0.proto !== '' ? st.d0.proto : st.d1.proto)
+    if (this.onlyMismatch && app !== '' && (EXPECTED_ONLY.has(app) || isRegisteredFor(p, flow.resp_p, app))) return
     const ev: AppProtoEvent = {
       kind: 'app-proto',
       ts,
@@ -576,7 +613,7 @@ export class AppLayer {
       proto: flow.proto,
       app_proto_ts: st.d0.proto,
       app_proto_tc: st.d1.proto,
-      app_proto: st.spec?.name ?? (st.d0.proto !== '' ? st.d0.proto : st.d1.proto),
+      app_proto: app,
       confirmed: st.confirmed,
       port_proto: portProtoText(p, flow.resp_p),
       orig_bytes: flow.origBytes,
