@@ -60,7 +60,12 @@ export class EventQueue {
       const ev = this.buf[this.head] as SensorEvent
       this.head++
       n++
-      this.sink(ev)
+      try {
+        this.sink(ev)
+      } catch {
+        // One event that breaks a stage must not stop the sensor (it would exit without flushing): count it.
+        this.counters.inc('queue_sink_errors_total', this.stage)
+      }
     }
     this.counters.inc('queue_out_total', this.stage, n)
     if (this.head >= this.buf.length) {
