@@ -87,3 +87,22 @@ test('property: depth never exceeds capacity; accepted + dropped = pushed; accep
     { numRuns: 200 },
   )
 })
+
+test('an event whose processing throws is counted and the rest still flow', async () => {
+  const seen: number[] = []
+  const c = new Counters()
+  const q = new EventQueue(
+    's',
+    10,
+    (e) => {
+      if (e.ts === 1) throw new TypeError('broken stage')
+      seen.push(e.ts)
+    },
+    c,
+  )
+  for (let i = 0; i < 4; i++) q.push(ev(i))
+  await tick()
+  assert.deepEqual(seen, [0, 2, 3])
+  assert.equal(c.get('queue_sink_errors_total', 's'), 1)
+  assert.equal(c.get('queue_out_total', 's'), 4)
+})
