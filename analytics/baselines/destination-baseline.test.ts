@@ -143,3 +143,56 @@ test('dirty tracking returns each changed entry once, then nothing', () => {
   assert.equal(c.dirty, false)
   assert.equal(c.lookup('10.0.0.1', '203.0.113.1').prevalence, 1)
 })
+
+test('a mixed flow sequence gives the same content with or without change tracking, and the same saved set', () => {
+  const on = new DestinationBaseline(internal, { maxEntries: 40, maxDestinations: 30, maxHosts: 20 })
+  const off = new DestinationBaseline(internal, {
+    maxEntries: 40,
+    maxDestinations: 30,
+    maxHosts: 20,
+    trackChanges: false,
+  })
+  for (let i = 0; i < 400; i++) {
+    const f = makeFlow({
+      ts: T + i * 600,
+      orig_h: `10.0.0.${i % 23}`,
+      resp_h: i % 9 === 0 ? '239.255.255.250' : `203.0.113.${(i * 7) % 37}`,
+      resp_bytes: i % 5 === 0 ? 0 : 1000 + i,
+      orig_bytes: i % 5 === 0 ? 0 : 100,
+      conn_state: i % 5 === 0 ? 'S0' : 'SF',
+      ...(i % 3 === 0 ? { server_name: `Host${i % 4}.Example.COM.` } : {}),
+    })
+    assert.equal(on.observeFlow(f), off.observeFlow(f))
+  }
+  const dump = (b: DestinationBaseline) => ({
+    stats: b.stats,
+    hosts: [...b.hosts()].map((h) => [h.host, h.firstSeen, h.lastSeen]),
+    dests: [...b.destinations()].map((d) => [d.ip, d.firstSeen, d.lastSeen, d.flows, d.bytes, d.hosts, d.names]),
+    pairs: [...b.entries()].map((p) => [p.host, p.dest, p.firstSeen, p.lastSeen, p.flows, p.bytes]),
+  })
+  assert.deepEqual(dump(off), dump(on))
+  assert.ok(on.stats.evicted > 0, 'the caps were reached')
+  assert.equal(off.dirty, false, 'nothing tracked')
+  assert.deepEqual(off.takeChanges().pairs, [])
+  // The tracked changes, applied to an empty copy, rebuild the baseline (what the store does).
+  const ch = on.takeChanges()
+  const keys = (xs: readonly { host: string; dest: string }[]) => xs.map((p) => `${p.host}|${p.dest}`).sort()
+  assert.deepEqual(keys(ch.pairs), keys([...on.entries()]))
+  assert.deepEqual(ch.dests.map((d) => d.ip).sort(), [...on.destinations()].map((d) => d.ip).sort())
+  assert.deepEqual(ch.hosts.map((h) => h.host).sort(), [...on.hosts()].map((h) => h.host).sort())
+  for (const p of ch.removedPairs) assert.equal(on.lookup(p.host, p.dest).hostFirstSeen, undefined)
+  assert.equal(on.dirty, false)
+})
+
+test('an entry removed and created again is saved once, as the new entry', () => {
+  const b = new DestinationBaseline(internal, { expireAfterDays: 1 })
+  b.observe('10.0.0.1', '203.0.113.1', T, T, 10)
+  b.observe('10.0.0.2', '203.0.113.2', T + 2 * DAY, T + 2 * DAY, 10)
+  b.observe('10.0.0.1', '203.0.113.1', T + 2 * DAY + 10, T + 2 * DAY + 10, 20)
+  const ch = b.takeChanges()
+  const mine = ch.pairs.filter((p) => p.host === '10.0.0.1')
+  assert.equal(mine.length, 1)
+  assert.equal(mine[0]?.firstSeen, T + 2 * DAY + 10)
+  assert.equal(mine[0]?.bytes, 20)
+  assert.deepEqual(ch.removedPairs, [], 'no delete of the row the new entry replaces')
+})

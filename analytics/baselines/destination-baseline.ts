@@ -27,6 +27,11 @@ export interface BaselineOptions {
   readonly maxHosts: number
   /** Names kept per destination (most recent first). */
   readonly maxNamesPerDestination: number
+  /**
+   * Keep the changed/removed entries for `takeChanges()` (an incremental save). Off when nothing will save the
+   * baseline (no state directory): `takeChanges()` then returns nothing and `dirty` stays false. Default true.
+   */
+  readonly trackChanges?: boolean
 }
 
 export const BASELINE_DEFAULT_OPTIONS: BaselineOptions = {
@@ -36,6 +41,7 @@ export const BASELINE_DEFAULT_OPTIONS: BaselineOptions = {
   maxDestinations: 1_000_000,
   maxHosts: 200_000,
   maxNamesPerDestination: 4,
+  trackChanges: true,
 }
 
 /** Multicast, broadcast and unspecified addresses are never destinations (SSDP, mDNS, DHCP noise). */
@@ -83,8 +89,12 @@ export interface PairEntry {
   bytes: number
 }
 
-/** Fixed-shape records (one hidden class each) keep a million entries compact and lookups monomorphic. */
+/**
+ * Fixed-shape records (one hidden class each) keep a million entries compact and lookups monomorphic. `dirty`
+ * marks an entry already queued for the next `takeChanges()` (a flag instead of a set of keys per change).
+ */
 class Host implements HostEntry {
+  dirty = false
   constructor(
     readonly host: string,
     public firstSeen: number,
@@ -94,6 +104,7 @@ class Host implements HostEntry {
 
 class Dest implements DestEntry {
   hosts = 0
+  dirty = false
   constructor(
     readonly ip: string,
     public firstSeen: number,
@@ -105,6 +116,7 @@ class Dest implements DestEntry {
 }
 
 class Pair implements PairEntry {
+  dirty = false
   constructor(
     readonly host: string,
     readonly dest: string,
@@ -162,19 +174,23 @@ export function isFailedConnection(rec: FlowRecord): boolean {
 
 export class DestinationBaseline {
   readonly options: BaselineOptions
-  private readonly hostMap = new Map<string, HostEntry>()
-  private readonly destMap = new Map<string, DestEntry>()
-  private readonly pairMap = new Map<string, Map<string, PairEntry>>()
+  private readonly hostMap = new Map<string, Host>()
+  private readonly destMap = new Map<string, Dest>()
+  private readonly pairMap = new Map<string, Map<string, Pair>>()
   private pairCount = 0
   private readonly pendingNames = new LRUCache<string, string[]>({ max: PENDING_NAMES_MAX })
-  private readonly dirtyHosts = new Set<string>()
-  private readonly dirtyDests = new Set<string>()
-  private readonly dirtyPairs = new Map<string, Set<string>>()
+  /** Raw name text → normalised name ('' when it is not a name), so a repeated SNI/Host is normalised once. */
+  private readonly nameMemo = new Map<string, string>()
+  private readonly track: boolean
+  /** Entries marked dirty, in marking order; an entry removed since is unmarked and skipped. */
+  private readonly dirtyHosts: Host[] = []
+  private readonly dirtyDests: Dest[] = []
+  private readonly dirtyPairs: Pair[] = []
   private readonly removedHosts = new Set<string>()
   private readonly removedDests = new Set<string>()
   private readonly removedPairs = new Map<string, Set<string>>()
   private maxTs = 0
-  private restoreCache: { host: string; map: Map<string, PairEntry> } | undefined
+  private restoreCache: { host: string; map: Map<string, Pair> } | undefined
   private lastExpireTs = 0
   private expiredTotal = 0
   private evictedTotal = 0
@@ -184,6 +200,7 @@ export class DestinationBaseline {
     options: Partial<BaselineOptions> = {},
   ) {
     this.options = { ...BASELINE_DEFAULT_OPTIONS, ...options }
+    this.track = this.options.trackChanges ?? true
   }
 
   /**
@@ -193,8 +210,14 @@ export class DestinationBaseline {
    */
   observeFlow(rec: FlowRecord): boolean {
     if (isFailedConnection(rec)) return false
-    const origIn = this.internal.has(rec.orig_h)
-    const respIn = this.internal.has(rec.resp_h)
+    return this.observeSides(rec, this.internal.has(rec.orig_h), this.internal.has(rec.resp_h))
+  }
+
+  /**
+   * `observeFlow` for a caller that already judged both addresses against the same internal set and knows the
+   * flow exchanged data (the scorer, which needs both answers too).
+   */
+  observeSides(rec: FlowRecord, origIn: boolean, respIn: boolean): boolean {
     const bytes = rec.orig_ip_bytes + rec.resp_ip_bytes || rec.orig_bytes + rec.resp_bytes
     const ts = rec.ts + Math.max(rec.duration, 0)
     if (origIn && respIn) {
@@ -224,14 +247,17 @@ export class DestinationBaseline {
       if (pending) this.pendingNames.delete(dest)
       d = new Dest(dest, firstTs, lastTs, 0, 0, pending ?? [])
       this.destMap.set(dest, d)
-      this.removedDests.delete(dest)
+      if (this.track) this.removedDests.delete(dest)
       if (this.destMap.size > this.options.maxDestinations) this.evictDests()
     }
     d.flows++
     d.bytes += bytes
     if (firstTs < d.firstSeen) d.firstSeen = firstTs
     if (lastTs > d.lastSeen) d.lastSeen = lastTs
-    this.dirtyDests.add(dest)
+    if (this.track && !d.dirty) {
+      d.dirty = true
+      this.dirtyDests.push(d)
+    }
     let hm = this.pairMap.get(host)
     if (hm === undefined) {
       hm = new Map()
@@ -243,28 +269,28 @@ export class DestinationBaseline {
       hm.set(dest, p)
       this.pairCount++
       d.hosts++
-      this.removedPairs.get(host)?.delete(dest)
+      if (this.track) this.removedPairs.get(host)?.delete(dest)
     }
     p.flows++
     p.bytes += bytes
     if (firstTs < p.firstSeen) p.firstSeen = firstTs
     if (lastTs > p.lastSeen) p.lastSeen = lastTs
-    markPair(this.dirtyPairs, host, dest)
+    if (this.track && !p.dirty) {
+      p.dirty = true
+      this.dirtyPairs.push(p)
+    }
     if (this.pairCount > this.options.maxEntries) this.evictPairs()
   }
 
   /** Records that `name` (DNS answer, SNI, Host) resolves to / is served by `ip`. */
   observeName(ip: string, name: string, ts: number): void {
-    const n = name.trim().toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '')
-    // An address is not a name (HTTP Host and SNI sometimes carry one).
-    if (
-      n === '' ||
-      n.length > 253 ||
-      parseIpv4(n) !== undefined ||
-      parseIpv6(n.replace(/^\[|\]$/g, '')) !== undefined
-    ) {
-      return
+    let n = this.nameMemo.get(name)
+    if (n === undefined) {
+      n = normaliseName(name)
+      if (this.nameMemo.size >= NAME_MEMO_MAX) this.nameMemo.clear()
+      this.nameMemo.set(name, n)
     }
+    if (n === '') return
     this.advance(ts)
     const d = this.destMap.get(ip)
     const max = this.options.maxNamesPerDestination
@@ -275,7 +301,10 @@ export class DestinationBaseline {
     }
     if (d.names[0] === n) return
     d.names = pushName(d.names, n, max)
-    this.dirtyDests.add(ip)
+    if (this.track && !d.dirty) {
+      d.dirty = true
+      this.dirtyDests.push(d)
+    }
   }
 
   /** What the baseline knew about `host` → `dest`. Memory only; allocation-light. */
@@ -345,6 +374,11 @@ export class DestinationBaseline {
     }
   }
 
+  /** The internal-address set the baseline judges hosts with (the scorer shares it when given the same object). */
+  get internalSet(): AddressSet {
+    return this.internal
+  }
+
   /** Latest capture time observed (or loaded). */
   get latestTs(): number {
     return this.maxTs
@@ -382,23 +416,19 @@ export class DestinationBaseline {
   /** Returns and clears what changed since the last call (the store writes it in one transaction). */
   takeChanges(): BaselineChanges {
     const hosts: HostEntry[] = []
-    for (const k of this.dirtyHosts) {
-      const h = this.hostMap.get(k)
-      if (h) hosts.push(h)
+    for (const h of this.dirtyHosts) {
+      if (h.dirty) hosts.push(h)
+      h.dirty = false
     }
     const dests: DestEntry[] = []
-    for (const k of this.dirtyDests) {
-      const d = this.destMap.get(k)
-      if (d) dests.push(d)
+    for (const d of this.dirtyDests) {
+      if (d.dirty) dests.push(d)
+      d.dirty = false
     }
     const pairs: PairEntry[] = []
-    for (const [host, set] of this.dirtyPairs) {
-      const hm = this.pairMap.get(host)
-      if (!hm) continue
-      for (const dest of set) {
-        const p = hm.get(dest)
-        if (p) pairs.push(p)
-      }
+    for (const p of this.dirtyPairs) {
+      if (p.dirty) pairs.push(p)
+      p.dirty = false
     }
     const removedPairs: { host: string; dest: string }[] = []
     for (const [host, set] of this.removedPairs) for (const dest of set) removedPairs.push({ host, dest })
@@ -410,9 +440,9 @@ export class DestinationBaseline {
       removedDests: [...this.removedDests],
       removedPairs,
     }
-    this.dirtyHosts.clear()
-    this.dirtyDests.clear()
-    this.dirtyPairs.clear()
+    this.dirtyHosts.length = 0
+    this.dirtyDests.length = 0
+    this.dirtyPairs.length = 0
     this.removedHosts.clear()
     this.removedDests.clear()
     this.removedPairs.clear()
@@ -422,7 +452,7 @@ export class DestinationBaseline {
   /** True when there are unsaved changes. */
   get dirty(): boolean {
     return (
-      this.dirtyHosts.size + this.dirtyDests.size + this.dirtyPairs.size + this.removedHosts.size > 0 ||
+      this.dirtyHosts.length + this.dirtyDests.length + this.dirtyPairs.length + this.removedHosts.size > 0 ||
       this.removedDests.size + this.removedPairs.size > 0
     )
   }
@@ -433,7 +463,10 @@ export class DestinationBaseline {
   }
 
   restoreHostValues(host: string, firstSeen: number, lastSeen: number): void {
-    this.hostMap.set(host, new Host(host, firstSeen, lastSeen))
+    const e = new Host(host, firstSeen, lastSeen)
+    // Replacing an entry that awaits saving: the replacement is saved instead (nothing is dirty during a load).
+    if (this.dirtyHosts.length > 0) this.inheritDirty(this.hostMap.get(host), e, this.dirtyHosts)
+    this.hostMap.set(host, e)
     if (lastSeen > this.maxTs) this.maxTs = lastSeen
   }
 
@@ -452,6 +485,7 @@ export class DestinationBaseline {
     const e = new Dest(ip, firstSeen, lastSeen, flows, bytes, names)
     const prev = this.destMap.get(ip)
     if (prev) e.hosts = prev.hosts
+    this.inheritDirty(prev, e, this.dirtyDests)
     this.destMap.set(ip, e)
     if (lastSeen > this.maxTs) this.maxTs = lastSeen
   }
@@ -485,12 +519,21 @@ export class DestinationBaseline {
     // Share the destination's key string instead of keeping a second copy per entry.
     const key = d ? d.ip : dest
     const before = c.map.size
-    c.map.set(key, new Pair(c.host, key, firstSeen, lastSeen, flows, bytes))
+    const e = new Pair(c.host, key, firstSeen, lastSeen, flows, bytes)
+    if (this.dirtyPairs.length > 0) this.inheritDirty(c.map.get(key), e, this.dirtyPairs)
+    c.map.set(key, e)
     if (c.map.size !== before) {
       this.pairCount++
       if (d) d.hosts++
     }
     if (lastSeen > this.maxTs) this.maxTs = lastSeen
+  }
+
+  private inheritDirty<T extends { dirty: boolean }>(prev: T | undefined, next: T, list: T[]): void {
+    if (prev?.dirty !== true) return
+    prev.dirty = false
+    next.dirty = true
+    list.push(next)
   }
 
   private advance(ts: number): void {
@@ -510,18 +553,24 @@ export class DestinationBaseline {
     if (h === undefined) {
       h = new Host(host, firstTs, lastTs)
       this.hostMap.set(host, h)
-      this.removedHosts.delete(host)
+      if (this.track) this.removedHosts.delete(host)
       if (this.hostMap.size > this.options.maxHosts) this.evictHosts()
     } else {
       if (firstTs < h.firstSeen) h.firstSeen = firstTs
       if (lastTs > h.lastSeen) h.lastSeen = lastTs
     }
-    this.dirtyHosts.add(host)
+    if (this.track && !h.dirty) {
+      h.dirty = true
+      this.dirtyHosts.push(h)
+    }
   }
 
   private removePair(host: string, dest: string): void {
     const hm = this.pairMap.get(host)
-    if (!hm?.delete(dest)) return
+    const p = hm?.get(dest)
+    if (hm === undefined || p === undefined) return
+    hm.delete(dest)
+    p.dirty = false
     if (hm.size === 0) {
       this.pairMap.delete(host)
       this.restoreCache = undefined
@@ -529,20 +578,23 @@ export class DestinationBaseline {
     this.pairCount--
     const d = this.destMap.get(dest)
     if (d && d.hosts > 0) d.hosts--
-    this.dirtyPairs.get(host)?.delete(dest)
-    markPair(this.removedPairs, host, dest)
+    if (this.track) markPair(this.removedPairs, host, dest)
   }
 
   private removeDest(ip: string): void {
-    if (!this.destMap.delete(ip)) return
-    this.dirtyDests.delete(ip)
-    this.removedDests.add(ip)
+    const d = this.destMap.get(ip)
+    if (d === undefined) return
+    this.destMap.delete(ip)
+    d.dirty = false
+    if (this.track) this.removedDests.add(ip)
   }
 
   private removeHost(host: string): void {
-    if (!this.hostMap.delete(host)) return
-    this.dirtyHosts.delete(host)
-    this.removedHosts.add(host)
+    const h = this.hostMap.get(host)
+    if (h === undefined) return
+    this.hostMap.delete(host)
+    h.dirty = false
+    if (this.track) this.removedHosts.add(host)
   }
 
   private evictPairs(): void {
@@ -597,6 +649,19 @@ function cutoffFor(values: number[], cap: number): number {
   const sorted = Float64Array.from(values).sort()
   const drop = Math.max(1, values.length - Math.floor(cap * 0.9))
   return sorted[Math.min(sorted.length - 1, drop - 1)] ?? 0
+}
+
+/** Raw names whose normalised form is remembered (`observeName`). */
+const NAME_MEMO_MAX = 65_536
+
+/** Lower case, no `:port`, no trailing dot; '' when the text is empty, too long, or an address (not a name). */
+function normaliseName(name: string): string {
+  const n = name.trim().toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '')
+  // An address is not a name (HTTP Host and SNI sometimes carry one).
+  if (n === '' || n.length > 253 || parseIpv4(n) !== undefined || parseIpv6(n.replace(/^\[|\]$/g, '')) !== undefined) {
+    return ''
+  }
+  return n
 }
 
 function pushName(list: string[], n: string, max: number): string[] {

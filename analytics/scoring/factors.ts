@@ -135,6 +135,22 @@ export function flowSides(rec: FlowRecord, internal: AddressSet): FlowSides | un
   const respIn = internal.has(rec.resp_h)
   if (origIn === respIn) return undefined
   if (isNonUnicast(origIn ? rec.resp_h : rec.orig_h)) return undefined
+  return sidesOf(rec, origIn)
+}
+
+/**
+ * Bytes the external side sent into the network: `flowSides(...).inBytes` for a boundary flow whose internal
+ * side is the originator when `origIn`, without building the sides (the per-flow size gate).
+ */
+export function inboundBytes(rec: FlowRecord, origIn: boolean): number {
+  const o = sideBytes(rec, true)
+  const r = sideBytes(rec, false)
+  if (isUndirected(rec)) return o + r
+  return origIn ? r : o
+}
+
+/** The sides of a flow known to cross the boundary; the internal host is the originator when `origIn`. */
+export function sidesOf(rec: FlowRecord, origIn: boolean): FlowSides {
   const o = sideBytes(rec, true)
   const r = sideBytes(rec, false)
   // A total-only log has no direction: all of it counts as inbound.

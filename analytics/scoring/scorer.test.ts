@@ -526,3 +526,36 @@ test('a disabled detection raises nothing', () => {
   const s = new Scorer({ ...CONFIG, detections: { 'inbound-transfer': { enabled: false } } }, baseline)
   assert.equal(s.scoreFlow(makeFlow()), undefined)
 })
+
+test("sharing the baseline's internal set changes nothing: same alerts, counters and baseline", () => {
+  const run = (shared: boolean) => {
+    const internal = new AddressSet(INTERNAL)
+    const baseline = new DestinationBaseline(internal)
+    const scorer = new Scorer(CONFIG, baseline, shared ? { internal } : {})
+    const alerts: (number | undefined)[] = []
+    for (let i = 0; i < 300; i++) {
+      const inbound = i % 2 === 0
+      const f = makeFlow({
+        ts: WEDNESDAY_10_UTC + i * 60,
+        orig_h: inbound ? `10.0.0.${i % 7}` : `198.51.100.${i % 11}`,
+        resp_h: i % 13 === 0 ? '224.0.0.251' : inbound ? `198.51.100.${i % 11}` : `10.0.0.${i % 7}`,
+        resp_bytes: i % 3 === 0 ? 5_000_000 : 2000,
+        orig_bytes: i % 17 === 0 ? 0 : 120,
+        conn_state: i % 17 === 0 ? 'S0' : 'SF',
+      })
+      alerts.push(scorer.scoreAndObserve(f)?.score)
+    }
+    return {
+      alerts,
+      counters: scorer.counters.entries(),
+      entries: [...baseline.entries()].length,
+      stats: baseline.stats,
+    }
+  }
+  const plain = run(false)
+  assert.ok(
+    plain.alerts.some((a) => a !== undefined),
+    'some flows alert',
+  )
+  assert.deepEqual(run(true), plain)
+})

@@ -13,7 +13,7 @@
  * and names for a destination learned only after its flow ended.
  */
 import { LRUCache } from 'lru-cache'
-import { type DestinationBaseline, isFailedConnection } from '../baselines/destination-baseline.js'
+import { type DestinationBaseline, isFailedConnection, isNonUnicast } from '../baselines/destination-baseline.js'
 import { Counters } from '../counters.js'
 import { type DetectionContext, makeAlert, severityForScore } from '../detection.js'
 import inboundTransfer from '../detections/inbound-transfer.js'
@@ -27,8 +27,8 @@ import {
   type FileFacts,
   type FileRiskTable,
   fileTypeFactor,
-  flowSides,
   formatBytes,
+  inboundBytes,
   inboundRatio,
   inboundRatioFactor,
   inboundVolumeFactor,
@@ -45,6 +45,7 @@ import {
   type ScorerConfig,
   type Subscore,
   sampledModifier,
+  sidesOf,
 } from './factors.js'
 import { type TriageAnswers, triageFor } from './triage.js'
 import { WorkingHours } from './working-hours.js'
@@ -60,6 +61,12 @@ export interface ScorerOptions {
   readonly learnOnly?: boolean
   /** Where to count; a fresh Counters when absent. */
   readonly counters?: Counters
+  /**
+   * The internal-address set the baseline was built with (the same object, from `config.internal`): the scorer
+   * then judges it in place of its own, and hands its answers for a flow to the baseline's `observeSides`, so
+   * each address of a flow is judged once. Without it the scorer builds its own set from `config.internal`.
+   */
+  readonly internal?: AddressSet
 }
 
 /** Flow context gathered from app-layer events until the flow ends (bounded). */
@@ -172,6 +179,12 @@ export class Scorer {
   private readonly enabled: boolean
   private readonly suppressFor: number
   private readonly requireNeverSeen: boolean
+  /** True when `internal` is the baseline's own set, so the answers for a flow can be handed to it. */
+  private readonly sharedInternal: boolean
+  /** The last flow `scoreFlow` judged and its answers, for the `observe` of the same flow that follows. */
+  private judgedRec: FlowRecord | undefined
+  private judgedOrigIn = false
+  private judgedRespIn = false
 
   constructor(
     private readonly config: ScorerConfig & {
@@ -182,7 +195,8 @@ export class Scorer {
   ) {
     this.counters = options.counters ?? new Counters()
     this.learnOnly = options.learnOnly ?? false
-    this.internal = new AddressSet(config.internal)
+    this.internal = options.internal ?? new AddressSet(config.internal)
+    this.sharedInternal = options.internal !== undefined && baseline.internalSet === options.internal
     this.ctx = { internal: this.internal }
     this.hours = new WorkingHours(config.working_hours)
     this.fileRisk = compileFileRisk(config.file_type_risk_patterns)
@@ -214,9 +228,16 @@ export class Scorer {
    */
   observe(ev: SensorEvent): void {
     switch (ev.kind) {
-      case 'flow':
-        if (this.baseline.observeFlow(ev)) this.counters.inc('scorer_baseline_updates_total')
+      case 'flow': {
+        let updated: boolean
+        if (ev === this.judgedRec) {
+          // scoreFlow already judged both addresses of this flow against the baseline's set.
+          this.judgedRec = undefined
+          updated = this.baseline.observeSides(ev, this.judgedOrigIn, this.judgedRespIn)
+        } else updated = this.baseline.observeFlow(ev)
+        if (updated) this.counters.inc('scorer_baseline_updates_total')
         break
+      }
       case 'dns':
         for (const a of ev.answers) this.baseline.observeName(a, ev.query, ev.ts)
         break
@@ -277,17 +298,25 @@ export class Scorer {
   }
 
   private scoreTransfer(rec: FlowRecord, c: FlowContext | undefined): AlertEvent | undefined {
-    const sides = flowSides(rec, this.internal)
-    if (sides === undefined) {
+    // The same decisions as factors.flowSides, without building the sides for the many flows below the size gate.
+    const origIn = this.internal.has(rec.orig_h)
+    const respIn = this.internal.has(rec.resp_h)
+    if (this.sharedInternal) {
+      this.judgedRec = rec
+      this.judgedOrigIn = origIn
+      this.judgedRespIn = respIn
+    }
+    if (origIn === respIn || isNonUnicast(origIn ? rec.resp_h : rec.orig_h)) {
       this.counters.inc('scorer_flows_skipped_total', 'not_boundary')
       return undefined
     }
     const cfg = this.config
     const s = cfg.scoring
-    if (sides.inBytes < cfg.ingress_bytes_threshold) {
+    if (inboundBytes(rec, origIn) < cfg.ingress_bytes_threshold) {
       this.counters.inc('scorer_flows_skipped_total', 'below_threshold')
       return undefined
     }
+    const sides = sidesOf(rec, origIn)
     if (!sides.undirected && inboundRatio(sides.inBytes, sides.outBytes) < cfg.min_inbound_ratio) {
       this.counters.inc('scorer_flows_skipped_total', 'not_inbound_heavy')
       return undefined
