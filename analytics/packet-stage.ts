@@ -52,6 +52,8 @@ export class PacketStage {
       counters: o.counters,
       maxBufferBytes: o.maxBufferBytes,
       source: o.source,
+      // Only protocol-port-mismatch reads app-proto events; flows whose protocol matches the port need none.
+      onlyMismatchAppProto: true,
     })
     this.table = new FlowTable({
       maxFlows: o.maxFlows,
