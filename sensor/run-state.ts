@@ -79,7 +79,8 @@ export function openRunState(opts: RunStateOptions): RunState {
     const c = store.counts()
     loadedLine = `baseline: loaded ${formatCount(c.entries)} entries (${formatCount(c.hosts)} hosts, ${formatCount(c.destinations)} destinations) from ${opts.state}`
   } else {
-    baseline = new DestinationBaseline(internal, baselineOptions(config.baseline))
+    // Nothing will save it, so it need not remember what changed.
+    baseline = new DestinationBaseline(internal, { ...baselineOptions(config.baseline), trackChanges: false })
     loadedLine = 'baseline: in memory only (no --state), every destination is new to this run'
   }
   const scorer = new Scorer(config, baseline, { learnOnly: opts.learnOnly === true })
