@@ -83,7 +83,8 @@ export function openRunState(opts: RunStateOptions): RunState {
     baseline = new DestinationBaseline(internal, { ...baselineOptions(config.baseline), trackChanges: false })
     loadedLine = 'baseline: in memory only (no --state), every destination is new to this run'
   }
-  const scorer = new Scorer(config, baseline, { learnOnly: opts.learnOnly === true })
+  // The scorer shares the baseline's address set, so each flow's addresses are judged once.
+  const scorer = new Scorer(config, baseline, { learnOnly: opts.learnOnly === true, internal: baseline.internalSet })
   const templates = new TemplateStore(opts.state !== undefined ? { dir: opts.state } : {})
   if (opts.state !== undefined) templates.load()
   let timer: NodeJS.Timeout | undefined

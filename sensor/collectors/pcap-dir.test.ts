@@ -130,3 +130,21 @@ test('progress saved for another directory is ignored', async () => {
     rmSync(root, { recursive: true, force: true })
   }
 })
+
+test('a name rewritten later (a tcpdump -W ring) is read again; an unchanged one is not', async () => {
+  const { mkdtempSync, writeFileSync, utimesSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const path = await import('node:path')
+  const { PcapDirWatcher } = await import('./pcap-dir.js')
+  const dir = mkdtempSync(path.join(tmpdir(), 'ring-'))
+  const seen: string[] = []
+  const w = new PcapDirWatcher({ dir, quietS: 0, process: async (f) => void seen.push(path.basename(f)) })
+  writeFileSync(path.join(dir, 'ring0'), 'a')
+  utimesSync(path.join(dir, 'ring0'), new Date(1000_000), new Date(1000_000))
+  await w.pollOnce()
+  await w.pollOnce()
+  writeFileSync(path.join(dir, 'ring0'), 'bb')
+  utimesSync(path.join(dir, 'ring0'), new Date(2000_000), new Date(2000_000))
+  await w.pollOnce()
+  assert.deepEqual(seen, ['ring0', 'ring0'])
+})

@@ -92,7 +92,9 @@ export class PcapDirWatcher {
     const quietMs = (this.o.quietS ?? 30) * 1000
     const out: string[] = []
     files.forEach((f, i) => {
-      if (this.done.has(f.name)) return
+      // A name seen before counts as done only while it is the same file: `tcpdump -W` rings rewrite old names.
+      const seen = this.done.get(f.name)
+      if (seen !== undefined && seen.mtimeMs === f.mtimeMs && seen.size === f.size) return
       const newerExists = i < files.length - 1
       if (newerExists || nowMs - f.mtimeMs >= quietMs) out.push(f.name)
     })
