@@ -24,9 +24,7 @@ export function summaryLines(p: Pipeline, state: RunState, elapsedS: number, err
   const endedText = Object.entries(ended)
     .map(([k, v]) => `${k} ${formatCount(v)}`)
     .join(', ')
-  lines.push(
-    `  flows: ${formatCount(p.flowsWritten)}${endedText ? ` (packet flows ended by ${endedText})` : ''}`,
-  )
+  lines.push(`  flows: ${formatCount(p.flowsWritten)}${endedText ? ` (packet flows ended by ${endedText})` : ''}`)
   const sy = c.get('syslog_messages_total')
   if (sy > 0) lines.push(`  syslog messages: ${formatCount(sy)}`)
   const nf = p.netflow.stats()
