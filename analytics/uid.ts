@@ -21,7 +21,7 @@ function fmix32(h: number): number {
 /** Base62 digit characters as codes. */
 const DIGITS = Uint8Array.from(BASE62, (c) => c.charCodeAt(0))
 /** The 18 character codes of a one-character prefix and 17 digits (built in place, then one flat string). */
-const CODES = new Uint8Array(18)
+const CODES = Buffer.alloc(18)
 
 /** Writes the `digits` least significant base62 digits of `x` into CODES, most significant first, at `at`. */
 function putBase62(x: number, digits: number, at: number): void {
@@ -32,50 +32,9 @@ function putBase62(x: number, digits: number, at: number): void {
   }
 }
 
-/** CODES[from..18) as a flat string (fromCharCode with fixed arguments: no array, no concatenation). */
+/** CODES[from..18) as a flat string. */
 function codesText(from: number): string {
-  const k = CODES
-  if (from === 1) {
-    return String.fromCharCode(
-      k[1] ?? 48,
-      k[2] ?? 48,
-      k[3] ?? 48,
-      k[4] ?? 48,
-      k[5] ?? 48,
-      k[6] ?? 48,
-      k[7] ?? 48,
-      k[8] ?? 48,
-      k[9] ?? 48,
-      k[10] ?? 48,
-      k[11] ?? 48,
-      k[12] ?? 48,
-      k[13] ?? 48,
-      k[14] ?? 48,
-      k[15] ?? 48,
-      k[16] ?? 48,
-      k[17] ?? 48,
-    )
-  }
-  return String.fromCharCode(
-    k[0] ?? 48,
-    k[1] ?? 48,
-    k[2] ?? 48,
-    k[3] ?? 48,
-    k[4] ?? 48,
-    k[5] ?? 48,
-    k[6] ?? 48,
-    k[7] ?? 48,
-    k[8] ?? 48,
-    k[9] ?? 48,
-    k[10] ?? 48,
-    k[11] ?? 48,
-    k[12] ?? 48,
-    k[13] ?? 48,
-    k[14] ?? 48,
-    k[15] ?? 48,
-    k[16] ?? 48,
-    k[17] ?? 48,
-  )
+  return CODES.toString('latin1', from, 18)
 }
 
 export class UidGenerator {
