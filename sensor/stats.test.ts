@@ -64,3 +64,9 @@ test('the stats endpoint serves /metrics (text/plain 0.0.4), 404 elsewhere; the 
   const line = new StatsLine(c).render({ flows_in_table: 1, queue_depth: 0 })
   assert.match(line, /dropped collectors 2/)
 })
+
+test('a sampled running count named *_total is typed counter; other samples are gauges', () => {
+  const text = renderPrometheus(new Counters(), { packets_total: 42, flows_in_table: 7 })
+  assert.match(text, /^# TYPE ingress_sensor_packets_total counter\ningress_sensor_packets_total 42$/m)
+  assert.match(text, /^# TYPE ingress_sensor_flows_in_table gauge\ningress_sensor_flows_in_table 7$/m)
+})

@@ -37,7 +37,8 @@ export function renderPrometheus(counters: Counters, gauges: Record<string, numb
   }
   for (const [name, v] of Object.entries(gauges).sort()) {
     const n = promName(name)
-    out.push(`# TYPE ${n} gauge`, `${n} ${v}`)
+    // A sampled running count (packets read) is still a counter to Prometheus; its name says so.
+    out.push(`# TYPE ${n} ${name.endsWith('_total') ? 'counter' : 'gauge'}`, `${n} ${v}`)
   }
   return `${out.join('\n')}\n`
 }
