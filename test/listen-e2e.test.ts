@@ -16,6 +16,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
+import { haveCommand } from './helpers/have-command.js'
 import {
   CLI,
   fetchMetrics,
@@ -34,14 +35,7 @@ const PCAP = path.join(ROOT, 'pcaps/sample/ingress-sample.pcapng')
 const NF_SOURCE = path.join(ROOT, 'pcaps/netflow/source-mixed.pcap')
 const PORTPROXY_LOG = path.join(CORPUS, 'syslog/windows/mdec_security4688_netsh_portproxy.rfc5424.log')
 
-const have = (cmd: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
+const have = haveCommand
 
 interface Biflow {
   readonly key: string

@@ -13,16 +13,10 @@ import { createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
+import { haveCommand } from './helpers/have-command.js'
 import { fetchMetrics, freePorts, type ListenChild, metric, startListen, waitFor } from './helpers/listen-child.js'
 
-const have = (cmd: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
+const have = haveCommand
 
 const lines = (file: string): string[] =>
   existsSync(file)

@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
+import { haveCommand } from './helpers/have-command.js'
 import {
   fetchMetrics,
   freePorts,
@@ -20,14 +21,7 @@ import {
   waitFor,
 } from './helpers/listen-child.js'
 
-const have = (cmd: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
+const have = haveCommand
 
 const SRC = ['curl-elf.pcap', 'wget-pe.pcap', 'curl-keepalive.pcap'].map((n) => path.join(ROOT, 'pcaps/http', n))
 

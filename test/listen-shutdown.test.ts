@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'node:test'
+import { haveCommand } from './helpers/have-command.js'
 import {
   fetchMetrics,
   freePorts,
@@ -22,14 +23,7 @@ import {
 
 const PCAP = path.join(ROOT, 'pcaps/http/wget-pe.pcap')
 
-const have = (cmd: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
+const have = haveCommand
 
 test('SIGTERM with stdin still open and idle: exit 0 at once, open flows flushed', {
   skip: have('tshark') ? false : 'tshark not installed',

@@ -18,15 +18,9 @@ import type { FlowRecord, HostEvent, SensorEvent, SyslogEvent } from '../analyti
 import { startSyslogTcp } from '../sensor/collectors/syslog-tcp.js'
 import { startSyslogUdp } from '../sensor/collectors/syslog-udp.js'
 import { SyslogIngest } from '../sensor/syslog-ingest.js'
+import { haveCommand } from './helpers/have-command.js'
 
-const have = (cmd: string) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
+const have = haveCommand
 
 function sink() {
   const events: SensorEvent[] = []
