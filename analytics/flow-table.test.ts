@@ -603,13 +603,21 @@ test('history longer than the packed registers, and a replaced history, read bac
   assert.equal(only(ended).history, 'Xd')
 })
 
-test('a sweep stops at its scan budget; a flow already past its timeout when evicted is reported idle', () => {
-  const { t, ended } = table({ maxFlows: 3, sweepScanBudget: 0 })
+test('an expired UDP flow behind a longer-lived TCP flow ends at its own timeout; one evicted late is reported idle', () => {
   const u = (ts: number, sp: number): Pkt => ({ ts, src: C, dst: S, sp, dp: 53, proto: 17, len: 1 })
-  feed(t, [c(0, SYN), u(1, 1)]) // TCP flow (idle timeout 300 s), then a UDP flow (60 s)
-  feed(t, [u(100, 2)]) // sweep at 100: the TCP flow is not expired and the budget stops the scan there
-  assert.equal(ended.length, 0, 'the expired UDP flow sits behind the TCP flow')
-  feed(t, [u(100, 3)]) // a 4th flow: evicts the least recently used (the TCP flow)
+  // Sweeps on: the UDP flow (60 s) ends at the sweep after its timeout although the TCP flow (300 s), older
+  // and less recently used, is still live.
+  const a = table({ maxFlows: 3 })
+  feed(a.t, [c(0, SYN), u(1, 1), u(100, 2)])
+  assert.deepEqual(
+    a.ended.map((e) => [e.rec.proto, e.rec.orig_p, e.reason]),
+    [['udp', 1, 'idle']],
+  )
+  // Sweeps off: nothing is swept, so eviction at the cap meets flows whose timeout has passed.
+  const { t, ended } = table({ maxFlows: 3, sweepIntervalS: 1e9 })
+  feed(t, [c(0, SYN), u(1, 1), u(100, 2)])
+  assert.equal(ended.length, 0)
+  feed(t, [u(100, 3)]) // a 4th flow: evicts the least recently used (the TCP flow, idle 100 s of its 300)
   feed(t, [u(100, 4)]) // a 5th: evicts the UDP flow, which had timed out already
   assert.deepEqual(
     ended.map((e) => [e.rec.proto, e.reason]),
@@ -617,6 +625,36 @@ test('a sweep stops at its scan budget; a flow already past its timeout when evi
       ['tcp', 'evict'],
       ['udp', 'idle'],
     ],
+  )
+})
+
+test('idle timeouts on the timer wheel: longer than the wheel, kept alive by traffic, after a jump in time', () => {
+  const u = (ts: number, sp: number): Pkt => ({ ts, src: C, dst: S, sp, dp: 53, proto: 17, len: 1 })
+  // TCP idle timeout 2,000 s, longer than the wheel's 1,024 one-second slots: parked and checked again.
+  // A UDP flow sending every 30 s (timeout 60) keeps sweeps running and must stay one flow throughout.
+  const { t, ended } = table({ tcpIdleS: 2000 })
+  feed(t, [c(0.5, SYN)])
+  for (let ts = 1; ts <= 1990; ts += 30) feed(t, [u(ts, 7)])
+  feed(t, [u(2000.4, 7)])
+  assert.equal(ended.length, 0, 'nothing idle yet at 2000.4 s (the TCP flow is 1999.9 s idle)')
+  feed(t, [u(2001.5, 7)]) // the next sweep (one per second of capture time)
+  assert.deepEqual(
+    ended.map((e) => [e.rec.proto, e.reason]),
+    [['tcp', 'idle']],
+  )
+  // Capture time jumps by more than the wheel: the UDP flow is ended at the first sweep after the jump.
+  feed(t, [u(9000, 8)])
+  assert.deepEqual(
+    ended.map((e) => [e.rec.proto, e.rec.orig_p, e.reason, e.rec.orig_pkts]),
+    [
+      ['tcp', 40000, 'idle', 1],
+      ['udp', 7, 'idle', 69],
+    ],
+  )
+  t.flush()
+  assert.deepEqual(
+    ended.slice(2).map((e) => [e.rec.orig_p, e.reason]),
+    [[8, 'eof']],
   )
 })
 

@@ -18,11 +18,16 @@
  * The cache is first built for 4 Ki entries and rebuilt once at maxFlows when that is full (lru-cache
  * preallocates for its `max`: ~60 ms at 1 M, which dominated short captures); a sentinel entry keeps it from
  * ever emptying (lru-cache turns the delete of its last entry into an O(max) clear).
- * lru-cache's ttl modes are not used (a purge costs ~1 s at 1 M entries): `expire` sweeps from the
- * least-recent end and stops at the first entry too recent to have timed out, and a FIFO of closed
- * TCP flows ends them after `tcpClosedLingerS`. Timeouts are also checked when a packet arrives, so
- * flow boundaries never depend on when a sweep ran; a flow evicted after its timeout had passed is
- * reported as 'idle' (or 'fin'/'rst' when closed), not 'evict'.
+ * lru-cache's ttl modes are not used (a purge costs ~1 s at 1 M entries). Idle timeouts run on a timer
+ * wheel of one slot per second of capture time: each flow waits in the slot of the second its timeout
+ * could first pass (closed TCP flows: `tcpClosedLingerS`), and `expire` visits only the slots that came due,
+ * ending the flows that are idle and moving the others to their new deadline. An earlier sweep from the
+ * LRU's least-recent end stalled on TCP flows idle for longer than the UDP timeout but less than their own
+ * (it had to stop after a scan budget, leaving expired UDP flows behind them) and took ~16 % of the flow
+ * path's time on bench/pipeline.bench.ts; the wheel looks at each flow about once per timeout. lru-cache
+ * keeps the lookup, the recency order and the eviction of the least recently used flow at the cap.
+ * Timeouts are also checked when a packet arrives, so flow boundaries never depend on when a sweep ran; a
+ * flow evicted after its timeout had passed is reported as 'idle' (or 'fin'/'rst' when closed), not 'evict'.
  * Measured (bench/flow-table.bench.ts, 5 M packets over 200 k concurrent flows, a busy 2-core VM):
  * about 1.5-2.5 M packets/s through `update` alone, about 1.3 M packets/s for reader + walker + table.
  *
@@ -78,10 +83,6 @@ export interface FlowTableOptions {
   tcpClosedLingerS?: number
   /** How often, in capture time, `update` runs the idle sweep itself. Default 1. */
   sweepIntervalS?: number
-  /** Most entries one sweep may pass over that are not yet expired before it stops (bounds the cost of
-   * long-idle TCP flows at the least-recent end; flows past it still end on their next packet or on
-   * eviction, with reason idle). Default 16_384. */
-  sweepScanBudget?: number
   /** Seed of the uid sequence (same input + same seed = same uids). Default 0. */
   uidSeed?: number
   /** Called once for every flow that ends, with why. */
@@ -220,8 +221,11 @@ export class FlowState implements Flow, EndpointStates {
   respPrev = TCP_INACTIVE
   /** @internal IPv6 address words 1-3 of the lo then the hi endpoint; undefined for IPv4. */
   readonly v6w: Uint32Array | undefined
-  /** @internal capture time the flow last entered the closing FIFO. */
-  closeQueuedTs = 0
+  /** @internal timer wheel entry: the second (since the table's epoch) the flow is next checked at
+   * (-1: not scheduled) and its neighbours in that slot's list. */
+  wheelSec = -1
+  wheelPrev: FlowState | undefined = undefined
+  wheelNext: FlowState | undefined = undefined
   /** @internal sequence numbers of the last SYN, FIN end and RST per side (Zeek hist_last_*). */
   // Compared on their low 30 bits (small integers, no boxing): a false match needs equal low 30 bits.
   origLastSyn = -1
@@ -369,6 +373,13 @@ const SENTINEL = Object.create(FlowState.prototype) as FlowState
 /** Entries the LRU cache is first built for (it grows to maxFlows when needed). */
 const INITIAL_CAPACITY = 4096
 
+/**
+ * Slots of the idle-timeout wheel, one per second of capture time (a power of two). A deadline further
+ * away than this is parked in the last slot and checked again then, so any timeout works.
+ */
+const WHEEL_SLOTS = 1024
+const WHEEL_MASK = WHEEL_SLOTS - 1
+
 /** Most first-fragment owners remembered for attributing later fragments; the map is cleared past this. */
 const FRAGMENT_OWNERS_MAX = 65_536
 
@@ -384,11 +395,9 @@ export class FlowTable {
   private readonly udpIdleS: number
   private readonly icmpIdleS: number
   private readonly otherIdleS: number
-  private readonly minIdleS: number
   private readonly activeTimeoutS: number
   private readonly lingerS: number
   private readonly sweepIntervalS: number
-  private readonly sweepScanBudget: number
   private readonly onEnd: (flow: Flow, reason: FlowEndReason) => void
   private readonly onStart: ((flow: Flow) => void) | undefined
   private readonly counters: Counters | undefined
@@ -404,8 +413,10 @@ export class FlowTable {
   private curSec = 0
   private curUs = 0
   private nextSweepTs = Number.NEGATIVE_INFINITY
-  private closingQ: FlowState[] = []
-  private closingHead = 0
+  /** Idle-timeout wheel: per second slot, a list (through wheelNext) of the flows to check then. */
+  private wheel: (FlowState | undefined)[] = new Array<FlowState | undefined>(WHEEL_SLOTS).fill(undefined)
+  /** The last second (since epochSec) whose wheel slot was processed. */
+  private sweptSec = -1
   private readonly fragmentOwners = new Map<string, FragmentOwner>()
   /** A flow created by the current packet, handed to onStart once the packet is accounted. */
   private onStartPending: FlowState | undefined = undefined
@@ -421,11 +432,9 @@ export class FlowTable {
     this.udpIdleS = opts.udpIdleS ?? 60
     this.icmpIdleS = opts.icmpIdleS ?? 60
     this.otherIdleS = opts.otherIdleS ?? 60
-    this.minIdleS = Math.min(this.tcpIdleS, this.udpIdleS, this.icmpIdleS, this.otherIdleS)
     this.activeTimeoutS = opts.activeTimeoutS ?? 3600
     this.lingerS = opts.tcpClosedLingerS ?? 5
     this.sweepIntervalS = opts.sweepIntervalS ?? 1
-    this.sweepScanBudget = opts.sweepScanBudget ?? 16_384
     this.onEnd = opts.onEnd
     this.onStart = opts.onStart
     this.counters = opts.counters
@@ -533,27 +542,32 @@ export class FlowTable {
   }
 
   /**
-   * Ends idle flows: closed TCP flows past the linger time, then, from the least recently used end,
-   * flows past their protocol's idle timeout, stopping at the first entry too recent to be expired
-   * (or after sweepScanBudget entries that are not). `update` calls it about once per sweepIntervalS.
+   * Ends the flows whose idle timeout (or, for closed TCP flows, linger time) has passed by `nowTs`. Each flow
+   * sits in the timer wheel at the second it may time out; a flow that saw packets since is moved to its new
+   * deadline instead, so a flow is looked at about once per timeout, whatever the mix of timeouts (a sweep
+   * from the LRU end stalls at TCP flows idle longer than the UDP timeout but shorter than their own).
+   * `update` calls it about once per sweepIntervalS.
    */
   expire(nowTs: number): void {
     if (nowTs > this.nowTs) this.nowTs = nowTs
-    this.sweepClosing(nowTs)
-    let skipped = 0
-    for (const head of this.lru.rvalues()) {
-      if (head === undefined || head === SENTINEL) continue
-      if (head.chainNext === undefined) {
-        const idle = nowTs - head.lastTs
-        if (idle > this.timeoutOf(head)) this.endFlow(head, this.idleReason(head), true)
-        else if (idle <= this.minIdleS || ++skipped > this.sweepScanBudget) break
-      } else {
-        const chain: FlowState[] = []
-        for (let f: FlowState | undefined = head; f !== undefined; f = f.chainNext) chain.push(f)
-        for (const f of chain) {
+    if (Number.isNaN(this.epochSec)) return
+    const nowSec = Math.floor(nowTs) - this.epochSec
+    const from = this.sweptSec + 1
+    if (nowSec < from) return
+    // After a gap in capture time longer than the wheel, one pass over every slot is enough.
+    const to = nowSec - from >= WHEEL_SLOTS ? from + WHEEL_SLOTS - 1 : nowSec
+    this.sweptSec = nowSec
+    const wheel = this.wheel
+    for (let sec = from; sec <= to; sec++) {
+      let f = wheel[sec & WHEEL_MASK]
+      while (f !== undefined) {
+        const next: FlowState | undefined = f.wheelNext
+        // Entries parked for a later turn of the wheel (or moved here during this pass) stay.
+        if (f.wheelSec <= nowSec) {
           if (nowTs - f.lastTs > this.timeoutOf(f)) this.endFlow(f, this.idleReason(f), true)
+          else this.schedule(f)
         }
-        if (++skipped > this.sweepScanBudget) break
+        f = next
       }
     }
   }
@@ -566,11 +580,10 @@ export class FlowTable {
       for (let f: FlowState | undefined = head; f !== undefined; f = f.chainNext) all.push(f)
     }
     this.lru.clear()
-    this.closingQ = []
-    this.closingHead = 0
     this.fragmentOwners.clear()
     this.last = undefined
     for (const f of all) this.endFlow(f, f.closing ? closeReason(f) : reason, false)
+    this.wheel.fill(undefined)
   }
 
   private timeoutOf(f: FlowState): number {
@@ -675,6 +688,7 @@ export class FlowTable {
       this.lru.set(key, f)
     }
     this.live++
+    this.schedule(f)
     this.counters?.inc('flows_created_total')
     if (this.onStart !== undefined) this.onStartPending = f
     return f
@@ -802,8 +816,8 @@ export class FlowTable {
         (rs === TCP_CLOSED && os === TCP_INACTIVE)
       ) {
         f.closing = true
-        f.closeQueuedTs = f.lastTs
-        this.closingQ.push(f)
+        // From now on its timeout is the linger time.
+        this.schedule(f)
       }
     }
   }
@@ -880,36 +894,35 @@ export class FlowTable {
     }
   }
 
-  private sweepClosing(nowTs: number): void {
-    const q = this.closingQ
-    let i = this.closingHead
-    while (i < q.length) {
-      const f = q[i]
-      if (f === undefined || f.ended) {
-        i++
-        continue
-      }
-      if (nowTs - f.lastTs > this.lingerS) {
-        this.endFlow(f, closeReason(f), true)
-        i++
-      } else if (nowTs - f.closeQueuedTs > this.lingerS) {
-        // Late packets kept it alive: queue it again behind the flows that closed since.
-        f.closeQueuedTs = f.lastTs
-        q.push(f)
-        i++
-      } else {
-        break
-      }
-    }
-    if (i >= q.length) {
-      this.closingQ = []
-      this.closingHead = 0
-    } else if (i > 4096 && i * 2 > q.length) {
-      this.closingQ = q.slice(i)
-      this.closingHead = 0
-    } else {
-      this.closingHead = i
-    }
+  /**
+   * Puts `f` in the wheel slot of the second in which its timeout can first pass (moving it if it was in one);
+   * a flow found there not quite idle long enough goes to the next second's slot.
+   */
+  private schedule(f: FlowState): void {
+    this.unschedule(f)
+    let sec = f.lastSec + Math.ceil(this.timeoutOf(f))
+    const last = this.sweptSec + WHEEL_SLOTS - 1
+    if (sec > last) sec = last
+    else if (sec <= this.sweptSec) sec = this.sweptSec + 1
+    const slot = sec & WHEEL_MASK
+    const head = this.wheel[slot]
+    f.wheelSec = sec
+    f.wheelPrev = undefined
+    f.wheelNext = head
+    if (head !== undefined) head.wheelPrev = f
+    this.wheel[slot] = f
+  }
+
+  private unschedule(f: FlowState): void {
+    if (f.wheelSec < 0) return
+    const prev = f.wheelPrev
+    const next = f.wheelNext
+    if (prev !== undefined) prev.wheelNext = next
+    else this.wheel[f.wheelSec & WHEEL_MASK] = next
+    if (next !== undefined) next.wheelPrev = prev
+    f.wheelSec = -1
+    f.wheelPrev = undefined
+    f.wheelNext = undefined
   }
 
   private evicted(head: FlowState): void {
@@ -928,6 +941,7 @@ export class FlowTable {
     if (f.ended) return
     f.ended = true
     if (unlink) this.unlink(f)
+    this.unschedule(f)
     this.live--
     if (this.last === f) this.last = undefined
     this.counters?.inc('flows_ended_total', reason)

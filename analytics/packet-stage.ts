@@ -31,6 +31,8 @@ export interface PacketStageOptions {
   readonly netflowPorts: ReadonlySet<number>
   /** Receives flow-export datagrams found in the capture. */
   readonly onFlowExport?: (buf: Buffer, off: number, end: number, exporter: PacketView, ts: number) => void
+  /** False: flows only, no reassembly, protocol identification or analyzers (`analyze --flows-only`). Default true. */
+  readonly appLayer?: boolean
 }
 
 const NO_PAYLOAD_FLAGS = TCP_SYN | TCP_FIN | TCP_RST
@@ -38,7 +40,7 @@ const NO_PAYLOAD_FLAGS = TCP_SYN | TCP_FIN | TCP_RST
 export class PacketStage {
   private readonly pv = newPacketView()
   private readonly table: FlowTable
-  private readonly app: AppLayer
+  private readonly app: AppLayer | undefined
   /** Capture time of the first and last packet seen. */
   firstTs = Number.POSITIVE_INFINITY
   lastTs = Number.NEGATIVE_INFINITY
@@ -46,15 +48,19 @@ export class PacketStage {
   wireBytes = 0
 
   constructor(private readonly o: PacketStageOptions) {
-    this.app = new AppLayer({
-      analyzers: o.analyzers,
-      emit: o.emit,
-      counters: o.counters,
-      maxBufferBytes: o.maxBufferBytes,
-      source: o.source,
-      // Only protocol-port-mismatch reads app-proto events; flows whose protocol matches the port need none.
-      onlyMismatchAppProto: true,
-    })
+    const app =
+      o.appLayer === false
+        ? undefined
+        : new AppLayer({
+            analyzers: o.analyzers,
+            emit: o.emit,
+            counters: o.counters,
+            maxBufferBytes: o.maxBufferBytes,
+            source: o.source,
+            // Only protocol-port-mismatch reads app-proto events; flows whose protocol matches the port need none.
+            onlyMismatchAppProto: true,
+          })
+    this.app = app
     this.table = new FlowTable({
       maxFlows: o.maxFlows,
       tcpIdleS: o.tcpIdleS,
@@ -62,9 +68,9 @@ export class PacketStage {
       icmpIdleS: o.icmpIdleS,
       activeTimeoutS: o.activeTimeoutS,
       counters: o.counters,
-      onStart: (flow: Flow) => this.app.onFlowStart(flow, flow.firstTs),
+      ...(app ? { onStart: (flow: Flow) => app.onFlowStart(flow, flow.firstTs) } : {}),
       onEnd: (flow: Flow, reason: FlowEndReason) => {
-        this.app.onFlowEnd(flow, flow.lastTs)
+        app?.onFlowEnd(flow, flow.lastTs)
         o.emit(flowToRecord(flow, reason, o.source, 'pcap'))
       },
     })
@@ -96,7 +102,7 @@ export class PacketStage {
       this.o.onFlowExport(buf, pv.payloadOff, pv.payloadEnd, pv, ts)
     }
     const flow = this.table.update(pv)
-    if (flow === undefined) return
+    if (flow === undefined || this.app === undefined) return
     if (pv.payloadEnd > pv.payloadOff || (pv.tcpFlags & NO_PAYLOAD_FLAGS) !== 0) {
       this.app.onPacket(flow, this.table.lastFromOrig, pv, buf)
     }

@@ -4,8 +4,11 @@
  * It generates bench/data/pipeline-<N>.pcap with bench/gen-capture.ts if missing (fixed seed), builds the CLI
  * (`tsc -p tsconfig.build.json`, unless --no-build) and runs, each as its own process under
  * `/usr/bin/time -f '%e %U %S %M'` (wall, user, system seconds, peak RSS):
- *   floor      this script with --floor FILE: CaptureReader walking records only (1 MiB reads), nothing decoded
- *   flows      this script with --flows FILE: reader + walkPacket + FlowTable + FlowRecord, in one process
+ *   floor      node dist/bench/flow-path.js --floor FILE: CaptureReader walking records only (1 MiB reads), nothing
+ *              decoded (bench/flow-path.ts, built with the CLI and run without tsx, like the CLI)
+ *   flows      node dist/bench/flow-path.js --flows FILE: reader + walkPacket + FlowTable + FlowRecord, in one process
+ *   analyze-fo node bin/ingress-sensor.js analyze FILE --flows-only --flows /dev/null: the flows row as the CLI
+ *              does it (flow records rendered as JSON lines), no payload analysis: the job of softflowd and argus
  *   analyze    node bin/ingress-sensor.js analyze FILE --alerts '' --flows /dev/null --no-progress
  *   analyze-nd the same with --config bench/data/no-detections.yaml (every detection `enabled: false`)
  *   tcpdump    tcpdump -r FILE -w /dev/null
@@ -13,11 +16,11 @@
  *   argus      argus -r FILE -w /dev/null
  *   tshark     tshark -n -r PREFIX -q -z conv,tcp on the first --tshark-packets packets (editcap -r)
  *   analyze-1M analyze on the first --prefix packets (editcap -r), to compare peak RSS with the full file
- *   flows-1M   the flows row on that prefix
- *   heap       this script with --heap FILE under --expose-gc: the pipeline in-process, a full GC every 8 s
- *              and the live heap printed against packets read and live flows (peak RSS alone mostly shows
- *              how far V8 lets its heap grow before collecting)
- * analyze and analyze-nd run --repeat times (2) and keep the best CPU time; the others run once.
+ *   flows-1M, analyze-fo-1M   the flows and analyze-fo rows on that prefix
+ *   heap, heap-fo  node --expose-gc dist/bench/flow-path.js --heap FILE [--flows-only]: the pipeline in-process,
+ *              a full GC every 8 s and the live heap printed against packets read and live flows (peak RSS
+ *              alone mostly shows how far V8 lets its heap grow before collecting)
+ * analyze-fo, analyze and analyze-nd run --repeat times (2) and keep the best CPU time; the others run once.
  * and prints a table of packets/s and MB/s by wall time and by CPU time (user + system; the bench machine is
  * shared, so CPU time is the steadier figure) with each tool's ratio to analyze.
  * Usage: node --import tsx bench/pipeline.bench.ts [--packets N] [--concurrent C] [--prefix P]
@@ -26,91 +29,13 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { Counters } from '../analytics/counters.js'
 import { DETECTIONS } from '../analytics/detections/index.js'
-import { flowToRecord } from '../analytics/flow-record.js'
-import { FlowTable } from '../analytics/flow-table.js'
-import { walkPacket } from '../decoders/dispatch.js'
-import { newPacketView } from '../decoders/packet-view.js'
-import { CaptureReader } from '../decoders/pcap/capture-reader.js'
-import { readCaptureStream } from '../sensor/collectors/pcap-file.js'
-import { Pipeline } from '../sensor/pipeline.js'
-import { openRunState } from '../sensor/run-state.js'
 import { generateCapture } from './gen-capture.js'
 
 const args = process.argv.slice(2)
 const num = (name: string, d: number): number => {
   const i = args.indexOf(name)
   return i >= 0 ? Number(args[i + 1]) : d
-}
-
-// Child modes, each in its own process (so its RSS and CPU time are its own):
-//   --floor FILE   the bare read: CaptureReader walking records, nothing decoded;
-//   --flows FILE   reader + walkPacket (L2-L4 decoders) + FlowTable (default caps and timeouts), each ended
-//                  flow turned into its FlowRecord and dropped: the foundation's path without app layer,
-//                  engine or output. Prints packets, flow records and the flows still live at the end.
-if (args[0] === '--floor' || args[0] === '--flows') {
-  const file = args[1] ?? ''
-  let n = 0
-  let records = 0
-  let live = 0
-  const reasons = new Map<string, number>()
-  const pv = newPacketView()
-  const table = new FlowTable({
-    maxFlows: 1_000_000,
-    counters: new Counters(),
-    onEnd: (f, reason) => {
-      if (flowToRecord(f, reason, 'pcap', 'pcap').orig_pkts >= 0) records++
-      if (reason === 'eof') live++
-      reasons.set(reason, (reasons.get(reason) ?? 0) + 1)
-    },
-  })
-  const flows = args[0] === '--flows'
-  const reader = new CaptureReader({
-    name: file,
-    onPacket: flows
-      ? (buf, off, end, ts, wireLen, linkType) => {
-          n++
-          walkPacket(linkType, buf, off, end, pv)
-          pv.ts = ts
-          pv.wireLen = wireLen
-          pv.capLen = end - off
-          table.update(pv)
-        }
-      : () => {
-          n++
-        },
-  })
-  await readCaptureStream(file, reader)
-  table.flush('eof')
-  process.stdout.write(`${n}${flows ? ` ${records} ${live} ${JSON.stringify(Object.fromEntries(reasons))}` : ''}\n`)
-  process.exit(0)
-}
-
-// Child mode --heap FILE (run with --expose-gc): the analyze pipeline in-process, built as the CLI builds it
-// (default configuration, no output files), with a full GC every 8 s of reading and the live heap printed
-// next to the packets read and the live flows: what the heap retains as the file goes on.
-if (args[0] === '--heap') {
-  const file = args[1] ?? ''
-  const gc = (globalThis as { gc?: () => void }).gc
-  if (!gc) throw new Error('--heap needs node --expose-gc')
-  const state = openRunState({})
-  const p = new Pipeline({ ...state.settings, progress: false }, { scoring: state.scorer })
-  state.attach(p)
-  const sample = () => {
-    gc()
-    const used = process.memoryUsage()
-    process.stdout.write(
-      `${p.packets.packets} ${p.packets.flows} ${(used.heapUsed / 2 ** 20).toFixed(0)} ${(used.rss / 2 ** 20).toFixed(0)}\n`,
-    )
-  }
-  const timer = setInterval(sample, 8000)
-  await p.analyzeInput(file)
-  clearInterval(timer)
-  sample()
-  p.finish()
-  state.close(p)
-  process.exit(0)
 }
 
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -156,17 +81,12 @@ if (!args.includes('--no-build')) {
   console.log(b.status === 0 ? 'ok' : `tsc exit ${b.status} (emitted anyway)`)
 }
 const CLI = path.join(ROOT, 'bin/ingress-sensor.js')
+/** The in-process flow-path children (bench/flow-path.ts, built with the CLI). */
+const FLOW_PATH = path.join(ROOT, 'dist/bench/flow-path.js')
 
 /** Packets in a capture, by the floor reader (cheap, and the same count for every tool). */
 function countPackets(f: string): number {
-  const out = execFileSync(
-    process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'bench/pipeline.bench.ts'), '--floor', f],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-    },
-  )
+  const out = execFileSync(process.execPath, [FLOW_PATH, '--floor', f], { cwd: ROOT, encoding: 'utf8' })
   return Number(out.trim().split(' ')[0])
 }
 
@@ -242,13 +162,15 @@ const analyze = (f: string, extra: string[] = [], heapMb?: number) => [
   ...extra,
 ]
 const runs: (Run | undefined)[] = [
-  measure('floor', [node, '--import', 'tsx', 'bench/pipeline.bench.ts', '--floor', file], file, fullPackets),
+  measure('floor', [node, FLOW_PATH, '--floor', file], file, fullPackets),
+  measure('flows', [node, FLOW_PATH, '--flows', file], file, fullPackets, 'reader+decoders+flow table, in-process'),
   measure(
-    'flows',
-    [node, '--import', 'tsx', 'bench/pipeline.bench.ts', '--flows', file],
+    'analyze-fo',
+    analyze(file, ['--flows-only']),
     file,
     fullPackets,
-    'reader+decoders+flow table, in-process',
+    'analyze --flows-only: flow records written, no payload analysis',
+    REPEAT,
   ),
   measure('analyze', analyze(file), file, fullPackets, undefined, REPEAT),
   measure('analyze-nd', analyze(file, ['--config', noDet]), file, fullPackets, 'all detections disabled', REPEAT),
@@ -265,10 +187,17 @@ const runs: (Run | undefined)[] = [
   measure('analyze-1M', analyze(prefixFile), prefixFile, prefixPackets, `first ${prefixPackets} packets`),
   measure(
     'flows-1M',
-    [node, '--import', 'tsx', 'bench/pipeline.bench.ts', '--flows', prefixFile],
+    [node, FLOW_PATH, '--flows', prefixFile],
     prefixFile,
     prefixPackets,
     `first ${prefixPackets} packets`,
+  ),
+  measure(
+    'analyze-fo-1M',
+    analyze(prefixFile, ['--flows-only']),
+    prefixFile,
+    prefixPackets,
+    `analyze --flows-only, first ${prefixPackets} packets`,
   ),
 ]
 
@@ -326,6 +255,7 @@ if (ref && nd) {
 for (const [big, small] of [
   ['analyze', 'analyze-1M'],
   ['flows', 'flows-1M'],
+  ['analyze-fo', 'analyze-fo-1M'],
 ] as const) {
   const b = runs.find((r) => r?.name === big)
   const s1 = runs.find((r) => r?.name === small)
@@ -335,9 +265,14 @@ for (const [big, small] of [
     )
   }
 }
-// The live heap along the full file (in-process pipeline, a full GC before each sample).
-if (!ONLY || ONLY.has('heap')) {
-  const heapCmd = [node, '--expose-gc', '--import', 'tsx', 'bench/pipeline.bench.ts', '--heap', file]
+// The live heap along the full file (in-process pipeline, a full GC before each sample), for the full analyze
+// pipeline (heap) and for --flows-only (heap-fo).
+for (const [name, extra] of [
+  ['heap', []],
+  ['heap-fo', ['--flows-only']],
+] as const) {
+  if (ONLY && !ONLY.has(name)) continue
+  const heapCmd = [node, '--expose-gc', FLOW_PATH, '--heap', file, ...extra]
   const h = spawnSync(heapCmd[0] ?? node, heapCmd.slice(1), { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 << 20 })
   const rows = (h.stdout ?? '')
     .trim()

@@ -38,6 +38,10 @@ function buildProgram(): Command {
         (v: string, prev: number[] = []) => [...prev, parsePort(v)],
       ),
     )
+    .option(
+      '--flows-only',
+      'flow records only (stdout unless --flows): no payload analysis, detections or scoring, as argus or softflowd',
+    )
     .option('--no-summary', 'do not print the summary on stderr')
     .option('--no-progress', 'no progress line on a terminal')
     .action(async (inputs: string[], opts) => {

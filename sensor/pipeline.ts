@@ -57,6 +57,8 @@ export interface PipelineSettings {
   readonly rotation?: RotationOptions
   /** Start the output files empty (analyze: one run, one file, as Zeek writes its logs); listen appends. */
   readonly truncateOutputs?: boolean
+  /** Flow records only (`analyze --flows-only`): no app layer, no detections, no scoring. */
+  readonly flowsOnly?: boolean
 }
 
 /** An alert as written to JSON lines: ISO time first, no internal `kind`. */
@@ -84,6 +86,8 @@ export class Pipeline {
   /** The bounded queue in front of the engine for live collectors (listen), if any. */
   readonly queue: EventQueue | undefined
   flowsWritten = 0
+  /** Flow records only (PipelineSettings.flowsOnly). */
+  readonly flowsOnly: boolean
   alertsWritten = 0
   bytesRead = 0
   private finished = false
@@ -97,6 +101,7 @@ export class Pipeline {
     } = {},
   ) {
     const { scoring, extraOutputs } = deps
+    this.flowsOnly = s.flowsOnly === true
     this.internal = new AddressSet(s.internal)
     this.summary = new AlertSummary(this.internal)
     const open = (path: string | undefined): JsonlSink | undefined => {
@@ -113,7 +118,7 @@ export class Pipeline {
     this.flowsSink = open(s.flowsPath)
     this.alertsSink = open(s.alertsPath)
     const engineOpts: ConstructorParameters<typeof AnalyticsEngine>[0] = {
-      detections: DETECTIONS,
+      detections: s.flowsOnly ? [] : DETECTIONS,
       ctx: { internal: this.internal },
       counters: this.counters,
       learnOnly: s.learnOnly === true,
@@ -134,7 +139,7 @@ export class Pipeline {
         ...(extraOutputs?.event ? { event: extraOutputs.event } : {}),
       },
       ...(s.detectionConfig ? { detectionConfig: s.detectionConfig } : {}),
-      ...(scoring ? { scoring } : {}),
+      ...(scoring && !s.flowsOnly ? { scoring } : {}),
     }
     this.engine = new AnalyticsEngine(engineOpts)
     const emit = (ev: SensorEvent) => this.engine.ingest(ev)
@@ -162,6 +167,7 @@ export class Pipeline {
       activeTimeoutS: s.activeTimeoutS,
       maxBufferBytes: s.maxBufferBytes,
       netflowPorts: new Set(s.netflowPorts),
+      appLayer: s.flowsOnly !== true,
       onFlowExport: (buf, off, end, pv, ts) =>
         this.netflow.handleDatagram(buf, off, end, addressText(pv.src, pv.ipVersion === 6 ? 6 : 4), pv.srcPort, ts),
     })

@@ -44,8 +44,12 @@ export function summaryLines(p: Pipeline, state: RunState, elapsedS: number, err
   const suppressed = c.family('alerts_suppressed_total')
   const sup = Object.entries(suppressed)
   if (sup.length) lines.push(`  alerts suppressed: ${sup.map(([k, v]) => `${k} ${v}`).join(', ')}`)
-  for (const l of state.summaryLines()) lines.push(`  ${l}`)
-  for (const l of p.summary.render()) lines.push(`  ${l}`)
+  if (p.flowsOnly) {
+    lines.push('  flows only (--flows-only): no payload analysis, detections, scoring or baseline')
+  } else {
+    for (const l of state.summaryLines()) lines.push(`  ${l}`)
+    for (const l of p.summary.render()) lines.push(`  ${l}`)
+  }
   for (const e of errors) lines.push(`  error: ${e}`)
   return lines
 }

@@ -18,16 +18,20 @@ export interface AnalyzeOptions {
   summary?: boolean
   progress?: boolean
   learnOnly?: boolean
+  flowsOnly?: boolean
 }
 
 export async function runAnalyze(inputs: string[], opts: AnalyzeOptions): Promise<number> {
   const started = process.hrtime.bigint()
   const state: RunState = openRunState(opts)
+  const flowsOnly = opts.flowsOnly === true
   const pipeline = new Pipeline(
     {
       ...state.settings,
-      flowsPath: opts.flows,
-      alertsPath: opts.alerts === '' ? undefined : (opts.alerts ?? '-'),
+      // --flows-only without --flows: the records are the output, on stdout.
+      flowsPath: opts.flows ?? (flowsOnly ? '-' : undefined),
+      alertsPath: flowsOnly || opts.alerts === '' ? undefined : (opts.alerts ?? '-'),
+      flowsOnly,
       learnOnly: opts.learnOnly === true,
       progress: opts.progress !== false,
       truncateOutputs: true,
