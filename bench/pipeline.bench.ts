@@ -51,7 +51,8 @@ const onlyIdx = args.indexOf('--only')
 const ONLY = onlyIdx >= 0 ? new Set((args[onlyIdx + 1] ?? '').split(',')) : undefined
 
 mkdirSync(DATA, { recursive: true })
-const file = path.join(DATA, `pipeline-${N}.pcap`)
+// The default capture keeps its historical name; other concurrencies are named by it.
+const file = path.join(DATA, `pipeline-${N}${CONCURRENT === 120_000 ? '' : `-c${CONCURRENT}`}.pcap`)
 if (!existsSync(file)) {
   process.stdout.write(`generating ${file} (${N} packets, ${CONCURRENT} concurrent sessions, seed 20251122)... `)
   const t0 = performance.now()
@@ -60,8 +61,8 @@ if (!existsSync(file)) {
     `${r.sessions} sessions, ${(r.bytes / 1e6).toFixed(0)} MB, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   )
 }
-const prefixFile = path.join(DATA, `pipeline-${N}-first-${PREFIX}.pcap`)
-const tsharkFile = path.join(DATA, `pipeline-${N}-first-${TSHARK_N}.pcap`)
+const prefixFile = file.replace(/\.pcap$/, `-first-${PREFIX}.pcap`)
+const tsharkFile = file.replace(/\.pcap$/, `-first-${TSHARK_N}.pcap`)
 for (const [f, n] of [
   [prefixFile, PREFIX],
   [tsharkFile, TSHARK_N],

@@ -17,11 +17,13 @@ const QUAD_MEMO = new Map<number, string>()
 const QUAD_MEMO_MAX = 1 << 16
 
 function quadMemo(v: number): string {
-  let t = QUAD_MEMO.get(v)
+  // Keyed by the signed value: a small integer, where an address above 2^31 would be a boxed number key.
+  const k = v | 0
+  let t = QUAD_MEMO.get(k)
   if (t === undefined) {
     t = quad(v)
     if (QUAD_MEMO.size >= QUAD_MEMO_MAX) QUAD_MEMO.clear()
-    QUAD_MEMO.set(v, t)
+    QUAD_MEMO.set(k, t)
   }
   return t
 }
