@@ -18,8 +18,6 @@ import { walkPacket } from '../decoders/dispatch.js'
 import { newPacketView } from '../decoders/packet-view.js'
 import { CaptureReader } from '../decoders/pcap/capture-reader.js'
 import { readCaptureStream } from '../sensor/collectors/pcap-file.js'
-import { Pipeline } from '../sensor/pipeline.js'
-import { openRunState } from '../sensor/run-state.js'
 
 const [mode, file = ''] = process.argv.slice(2)
 
@@ -61,6 +59,9 @@ async function floorOrFlows(flows: boolean): Promise<void> {
 async function heap(flowsOnly: boolean): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc
   if (!gc) throw new Error('--heap needs node --expose-gc')
+  // Loaded here only: the floor and flows children do not pay for the whole pipeline's modules at start-up.
+  const { Pipeline } = await import('../sensor/pipeline.js')
+  const { openRunState } = await import('../sensor/run-state.js')
   const state = openRunState({})
   const p = new Pipeline({ ...state.settings, progress: false, flowsOnly }, { scoring: state.scorer })
   state.attach(p)
