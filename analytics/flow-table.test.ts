@@ -26,6 +26,8 @@ interface Pkt {
   flags?: number
   len?: number
   seq?: number
+  /** TCP window field (default 64240). */
+  win?: number
   vlan?: number
   /** Captured payload bytes when snaplen cut the packet (default: all of len). */
   caplen?: number
@@ -61,6 +63,7 @@ function fill(p: Pkt): PacketView {
   pv.srcPort = later ? -1 : (p.sp ?? 0)
   pv.dstPort = later ? -1 : (p.dp ?? 0)
   pv.tcpFlags = proto === 6 ? (p.flags ?? ACK) : 0
+  pv.tcpWindow = proto === 6 ? (p.win ?? 64240) : -1
   pv.seq = p.seq ?? 0
   pv.payloadOff = 100
   pv.payloadEnd = 100 + (p.caplen ?? len)
@@ -626,6 +629,20 @@ test('an expired UDP flow behind a longer-lived TCP flow ends at its own timeout
       ['udp', 'idle'],
     ],
   )
+})
+
+test('zero windows: W/w on a log10 scale, not on a RST nor after the peer closed (Zeek UpdateWindow)', () => {
+  const { t, ended } = table()
+  feed(t, established())
+  feed(t, [c(1.1, PSH | ACK, 100, 1001)])
+  // The server advertises a zero window 12 times: w at the 1st and the 10th.
+  for (let i = 0; i < 12; i++) feed(t, [{ ...s(1.2 + i * 0.01, ACK, 0, 5001), win: 0 }])
+  feed(t, [{ ...s(1.4, FIN | ACK, 0, 5001), win: 0 }]) // the 13th: no letter
+  feed(t, [{ ...c(1.5, ACK, 0, 1101), win: 0 }]) // after the server's FIN: not counted
+  feed(t, [{ ...c(1.6, RST | ACK, 0, 1101), win: 0 }]) // a RST: not counted
+  t.flush()
+  const rec = only(ended)
+  assert.equal(rec.history, 'ShADawwfR')
 })
 
 test('idle timeouts on the timer wheel: longer than the wheel, kept alive by traffic, after a jump in time', () => {

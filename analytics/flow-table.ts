@@ -32,16 +32,17 @@
  * about 1.5-2.5 M packets/s through `update` alone, about 1.3 M packets/s for reader + walker + table.
  *
  * Zeek semantics kept: TCP endpoint states and history letters follow Zeek's TCP analyzer
- * (TCPSessionAdapter.cc) for S H A D F R I Q T and `^` (uppercase = originator; a repeated S/H/F/R with
- * a new sequence number is repeated; T on a log10 scale). UDP history is D/d.
+ * (TCPSessionAdapter.cc) for S H A D F R I Q T W and `^` (uppercase = originator; a repeated S/H/F/R with
+ * a new sequence number is repeated; T and W on a log10 scale). UDP history is D/d.
  * Deliberate differences from Zeek: the originator is the sender of the first SYN, or the receiver
  * of a first-seen SYN-ACK (marked `^`), or else the first packet's sender (Zeek also flips on its
  * likely_server_ports list); byte counts come from IP lengths, never sequence numbers (zeek#3313);
  * IPv4/IPv6 fragments are not reassembled: the first fragment counts as the packet of its transport
  * flow and later fragments of the same source/destination/protocol add their bytes to that flow
  * without adding a packet, which gives the counts Zeek (and tshark) report for the reassembled datagram.
- * Not handled: history letters C (checksum), G (gap), W (zero window), which need fields PacketView
- * does not carry; inner VLAN and tunnels in the key.
+ * Not handled: history letters C (bad checksum: checksums are not verified, as with `zeek -C`, since offloading
+ * NICs leave them unset in captures) and G (content gap, which Zeek reports from its reassembler, not per
+ * packet); inner VLAN and tunnels in the key.
  */
 import { LRUCache } from 'lru-cache'
 import { addressText } from '../decoders/network/ip-text.js'
@@ -126,8 +127,8 @@ function protoName(ipProto: number): Proto {
 /** Scratch words for address text (made once per flow, when first asked for). */
 const TEXT_WORDS = new Uint32Array(4)
 
-/** History letters by code (0 = none); a lowercase letter's code is its uppercase code + 9. */
-const HISTORY_ALPHABET = '\0^SHADFRIQTshadfriqt'
+/** History letters by code (0 = none); a lowercase letter's code is its uppercase code + 10. */
+const HISTORY_ALPHABET = '\0^SHADFRIQTWshadfriqtw'
 const HISTORY_PACKED = 18
 const L_FLIP = 1
 const L_S = 2
@@ -139,8 +140,9 @@ const L_R = 7
 const L_I = 8
 const L_Q = 9
 const L_T = 10
+const L_W = 11
 /** Offset from an uppercase (originator) code to its lowercase (responder) code. */
-const L_LOWER = 9
+const L_LOWER = 10
 
 /** One live flow: the Flow contract plus the table's own bookkeeping. */
 export class FlowState implements Flow, EndpointStates {
@@ -234,11 +236,11 @@ export class FlowState implements Flow, EndpointStates {
   respLastFin = -1
   origLastRst = -1
   respLastRst = -1
-  /** @internal retransmissions per side and the count at which the next T/t is logged. */
+  /** @internal retransmissions and zero-window advertisements per side (T/t and W/w on a log10 scale). */
   origRxmt = 0
   respRxmt = 0
-  origRxmtNext = 1
-  respRxmtNext = 1
+  origWin0 = 0
+  respWin0 = 0
 
   constructor(
     uidGen: UidGenerator,
@@ -716,7 +718,7 @@ export class FlowTable {
     if (payloadLen > captured) f.missedBytes += payloadLen - Math.max(captured, 0)
     const ipProto = f.ipProto
     if (ipProto === 6) {
-      if (pv.srcPort >= 0) this.tcpPacket(f, fromOrig, pv.tcpFlags, payloadLen, pv.seq >>> 0)
+      if (pv.srcPort >= 0) this.tcpPacket(f, fromOrig, pv.tcpFlags, payloadLen, pv.seq >>> 0, pv.tcpWindow)
     } else if (ipProto === 17) {
       if ((f.histSeen & (fromOrig ? H_DATA : H_DATA << 8)) === 0) this.hist(f, fromOrig, H_DATA, L_D)
     }
@@ -737,7 +739,7 @@ export class FlowTable {
     return false
   }
 
-  private tcpPacket(f: FlowState, fromOrig: boolean, flags: number, len: number, seq: number): void {
+  private tcpPacket(f: FlowState, fromOrig: boolean, flags: number, len: number, seq: number, window: number): void {
     const syn = (flags & TH_SYN) !== 0
     const fin = (flags & TH_FIN) !== 0
     const rst = (flags & TH_RST) !== 0
@@ -804,6 +806,15 @@ export class FlowTable {
       f.respSeqL = lastSeq & 0xffff
     }
 
+    // Zero window (Zeek UpdateWindow): not on a RST, nor once the peer has closed or this side was reset.
+    if (window === 0 && !rst) {
+      const own = fromOrig ? f.origState : f.respState
+      const peer = fromOrig ? f.respState : f.origState
+      if (peer !== TCP_CLOSED && own !== TCP_RESET) {
+        scaledHistory(f, fromOrig ? ++f.origWin0 : ++f.respWin0, L_W, fromOrig)
+      }
+    }
+
     this.tcpState(f, fromOrig, syn, fin, rst, ack, len)
 
     if (!f.closing) {
@@ -823,16 +834,7 @@ export class FlowTable {
   }
 
   private retransmit(f: FlowState, fromOrig: boolean): void {
-    // Zeek ScaledHistoryEntry: the letter is added at the 1st, 10th, 100th... retransmission.
-    if (fromOrig) {
-      if (++f.origRxmt === f.origRxmtNext) {
-        f.addHistory(L_T)
-        f.origRxmtNext *= 10
-      }
-    } else if (++f.respRxmt === f.respRxmtNext) {
-      f.addHistory(L_T + L_LOWER)
-      f.respRxmtNext *= 10
-    }
+    scaledHistory(f, fromOrig ? ++f.origRxmt : ++f.respRxmt, L_T, fromOrig)
   }
 
   /** Zeek's per-endpoint TCP state machine (TCPSessionAdapter::UpdateStateMachine), weirds left out. */
@@ -995,6 +997,13 @@ export class FlowTable {
     this.counters?.inc('flow_fragments_attributed_total')
     return undefined
   }
+}
+
+/** Zeek ScaledHistoryEntry: the letter is added at the 1st, 10th, 100th... occurrence (`count`). */
+function scaledHistory(f: FlowState, count: number, letter: number, fromOrig: boolean): void {
+  let n = count
+  while (n % 10 === 0) n /= 10
+  if (n === 1) f.addHistory(fromOrig ? letter : letter + L_LOWER)
 }
 
 function setState(f: FlowState, orig: boolean, s: number): void {

@@ -57,6 +57,7 @@ const FIELDS = [
   'tcp.flags',
   'tcp.seq_raw',
   'tcp.ack_raw',
+  'tcp.window_size_value',
   'udp.srcport',
   'udp.dstport',
   'icmp.type',
@@ -80,6 +81,7 @@ const SAMPLES = [
     'http-ether-be.pcap',
     'http-vlan.pcap',
     'http-qinq.pcap',
+    'zero-window.pcap',
   ].map((n) => path.join(FOUNDATION, n)),
   ...(existsSync(CORPUS)
     ? [
@@ -167,6 +169,7 @@ function check(file: string, k: number, f: Frame, row: string[]): void {
     assert.equal(pv.tcpFlags, Number(first(t['tcp.flags'])) & 0xff, `${where}: flags`)
     assert.equal(String(pv.seq), first(t['tcp.seq_raw']), `${where}: seq`)
     assert.equal(String(pv.ack), first(t['tcp.ack_raw']), `${where}: ack`)
+    assert.equal(String(pv.tcpWindow), first(t['tcp.window_size_value']), `${where}: window`)
   }
   assert.ok(pv.payloadOff <= pv.payloadEnd && pv.payloadEnd <= f.bytes.length, where)
 }

@@ -150,6 +150,7 @@ function resetView(pv: PacketView, linkType: number, capLen: number): void {
   pv.tcpFlags = 0
   pv.seq = 0
   pv.ack = 0
+  pv.tcpWindow = -1
   pv.payloadOff = 0
   pv.payloadEnd = 0
   pv.payloadLen = 0

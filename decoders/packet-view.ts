@@ -46,6 +46,8 @@ export interface PacketView {
   seq: number
   /** TCP acknowledgement number (uint32), 0 otherwise. */
   ack: number
+  /** TCP window field as sent (unscaled), -1 when there is no TCP header. */
+  tcpWindow: number
   /** Offset in the frame buffer where the transport payload starts. */
   payloadOff: number
   /** Offset where the captured transport payload ends (<= buffer end). */
@@ -75,6 +77,7 @@ export function newPacketView(): PacketView {
     srcPort: -1,
     dstPort: -1,
     tcpFlags: 0,
+    tcpWindow: -1,
     seq: 0,
     ack: 0,
     payloadOff: 0,

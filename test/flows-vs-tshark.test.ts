@@ -37,6 +37,7 @@ const FOUNDATION_FILES = [
   'http-qinq.pcap',
   'http-dumpcap.pcapng',
   'multi-if.pcapng',
+  'zero-window.pcap',
 ]
 
 /**
@@ -173,4 +174,26 @@ test('a capture with a finished TCP handshake and close gives SF with a Zeek-sha
   assert.equal(http.conn_state, 'SF')
   assert.match(http.history, /^ShAD.*[Ff].*[Ff]/)
   assert.ok(http.resp_bytes >= 3000, 'the 3000-byte small.txt came back')
+})
+
+test('zero windows: W/w letters per side on the log10 scale of tshark tcp.analysis.zero_window', {
+  skip: existsSync(path.join(FOUNDATION, 'zero-window.pcap')) ? false : 'pcaps/foundation/zero-window.pcap missing',
+}, async () => {
+  // A receiver that stopped reading (record-zero-window.sh): its zero-window ACKs are what tshark flags.
+  const file = path.join(FOUNDATION, 'zero-window.pcap')
+  const { stdout } = await execFileAsync(
+    'tshark',
+    ['-n', '-r', file, '-Y', 'tcp.analysis.zero_window', '-T', 'fields', '-e', 'ip.src'],
+    { encoding: 'utf8', timeout: 60_000 },
+  )
+  const fromServer = stdout.split('\n').filter((l) => l.trim() === '198.51.100.80').length
+  const fromClient = stdout.split('\n').filter((l) => l.trim() === '10.66.0.2').length
+  assert.ok(fromServer > 0, 'the capture has zero windows from the server')
+  const letters = (n: number) => (n === 0 ? 0 : Math.floor(Math.log10(n)) + 1)
+  const { records } = ourConversations(file)
+  const conn = records.find((r) => r.proto === 'tcp' && r.resp_p === 9000)
+  assert.ok(conn)
+  assert.equal(conn.history.split('w').length - 1, letters(fromServer), conn.history)
+  assert.equal(conn.history.split('W').length - 1, letters(fromClient), conn.history)
+  assert.equal(conn.conn_state, 'SF')
 })

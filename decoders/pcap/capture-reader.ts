@@ -177,11 +177,7 @@ export class CaptureReader {
         const wire = u32(chunk, off + 12, le)
         this.packets++
         this.onPacket(chunk, off + PCAP_REC_HDR, off + total, sec + frac / this.fracDiv, wire, this.linkType, 0)
-      } else if (
-        this.phase === PHASE_PCAPNG &&
-        avail >= 32 &&
-        u32(chunk, off, this.le) === BT_EPB
-      ) {
+      } else if (this.phase === PHASE_PCAPNG && avail >= 32 && u32(chunk, off, this.le) === BT_EPB) {
         // Hot path for pcapng enhanced packet blocks; every other block goes through frame()/record().
         const le = this.le
         total = u32(chunk, off + 4, le)

@@ -45,6 +45,7 @@ export function parseTcp(
   out.seq = buf.readUInt32BE(off + 4)
   out.ack = buf.readUInt32BE(off + 8)
   out.tcpFlags = buf[off + 13] as number
+  out.tcpWindow = ((buf[off + 14] as number) << 8) | (buf[off + 15] as number)
   const hlen = ((buf[off + 12] as number) >> 4) << 2
   out.payloadLen = wireLen > hlen ? wireLen - hlen : 0
   out.payloadEnd = end
@@ -75,7 +76,7 @@ export function decodeTcp(buf: Buffer, off: number, end: number, wireLen = end -
     ack: f.ack,
     hlen: f.payloadOff - off,
     flags: f.tcpFlags,
-    window: buf.readUInt16BE(off + 14),
+    window: f.tcpWindow,
     checksum: buf.readUInt16BE(off + 16),
     urgent: buf.readUInt16BE(off + 18),
   }

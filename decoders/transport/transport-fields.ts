@@ -15,6 +15,8 @@ export interface TransportFields {
   seq: number
   /** TCP acknowledgement number (0 otherwise). */
   ack: number
+  /** TCP window field as sent (unscaled), or -1 when there is no TCP header. */
+  tcpWindow: number
   /** Offset where the transport payload starts. */
   payloadOff: number
   /** Offset where the captured payload ends. */
@@ -24,7 +26,17 @@ export interface TransportFields {
 }
 
 export function newTransportFields(): TransportFields {
-  return { srcPort: -1, dstPort: -1, tcpFlags: 0, seq: 0, ack: 0, payloadOff: 0, payloadEnd: 0, payloadLen: 0 }
+  return {
+    srcPort: -1,
+    dstPort: -1,
+    tcpFlags: 0,
+    seq: 0,
+    ack: 0,
+    tcpWindow: -1,
+    payloadOff: 0,
+    payloadEnd: 0,
+    payloadLen: 0,
+  }
 }
 
 /** undefined on success, else the error code (fields decoded before it stay set). */
