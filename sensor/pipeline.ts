@@ -173,16 +173,19 @@ export class Pipeline {
     })
   }
 
-  /** Reads one input to its end (or until `signal` aborts), recognising its format by content. */
-  async analyzeInput(path: string, signal?: AbortSignal): Promise<void> {
-    const input = await openInput(path)
+  /**
+   * Reads one input to its end (or until `signal` aborts), recognising its format by content. `readChunkBytes`
+   * is the read size (tests make it small, so records and messages straddle chunks).
+   */
+  async analyzeInput(path: string, signal?: AbortSignal, readChunkBytes?: number): Promise<void> {
+    const input = await openInput(path, undefined, readChunkBytes)
     const progress = new Progress(input.name, input.size, this.s.progress !== false && process.stderr.isTTY === true)
     try {
       const format = sniffCaptureFormat(input.head)
       if (format !== undefined) {
-        await this.readCapture(input.name, input.chunks, progress, signal)
+        await this.readCapture(input.name, input.chunks({ reuse: true }), progress, signal)
       } else if (looksLikeSyslog(input.head)) {
-        await this.readSyslogText(input.chunks, signal)
+        await this.readSyslogText(input.chunks(), signal)
       } else if (input.head.length === 0) {
         throw new InputError('input.empty', `${input.name}: empty input, nothing to analyse.`)
       } else {

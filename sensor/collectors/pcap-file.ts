@@ -5,11 +5,12 @@
  * after every frame before the fault was delivered. Formats are recognised by content (CaptureReader).
  */
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { type FileHandle, open, stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import type { CaptureReader } from '../../decoders/pcap/capture-reader.js'
 import { PcapFormatError } from '../../decoders/pcap/pcap-format-error.js'
 import { InputError } from '../errors.js'
+import { readFileChunks } from '../input.js'
 
 /** File read size (packages.md §4.1: ~2 M packets/s with 1 MiB reads, half that with 64 KiB). */
 export const CAPTURE_CHUNK_BYTES = 1 << 20
@@ -58,7 +59,8 @@ export async function readCaptureStream(
   opts: ReadCaptureOptions = {},
 ): Promise<void> {
   opts.signal?.throwIfAborted()
-  let stream: Readable
+  let stream: Readable | undefined
+  let file: FileHandle | undefined
   let total: number | undefined
   if (input === '-') {
     stream = process.stdin
@@ -74,20 +76,24 @@ export async function readCaptureStream(
         )
       }
       total = st.isFile() ? st.size : undefined
+      // A regular file is read into two reused buffers (sensor/input.ts); pipes and devices as a stream.
+      if (total !== undefined) file = await open(input, 'r')
     } catch (e) {
       if (e instanceof CaptureFileError) throw e
       throw ioError(input, 'open', e)
     }
-    stream = createReadStream(input, { highWaterMark: CAPTURE_CHUNK_BYTES })
+    if (file === undefined) stream = createReadStream(input, { highWaterMark: CAPTURE_CHUNK_BYTES })
   }
+  const source: AsyncIterable<Buffer | string> =
+    file !== undefined ? readFileChunks(file, CAPTURE_CHUNK_BYTES, 0, true) : (stream as Readable)
   const signal = opts.signal
   // Abort also while waiting for data (a quiet pipe): destroying the stream ends the loop below.
-  const onAbort = () => stream.destroy()
+  const onAbort = () => stream?.destroy()
   signal?.addEventListener('abort', onAbort, { once: true })
   let read = 0
   try {
     try {
-      for await (const chunk of stream) {
+      for await (const chunk of source) {
         signal?.throwIfAborted()
         const buf = chunk as Buffer
         read += buf.length
@@ -108,6 +114,7 @@ export async function readCaptureStream(
     throw e
   } finally {
     signal?.removeEventListener('abort', onAbort)
-    if (input !== '-') stream.destroy()
+    if (input !== '-') stream?.destroy()
+    await file?.close()
   }
 }
