@@ -28,8 +28,9 @@
  * keeps the lookup, the recency order and the eviction of the least recently used flow at the cap.
  * Timeouts are also checked when a packet arrives, so flow boundaries never depend on when a sweep ran; a
  * flow evicted after its timeout had passed is reported as 'idle' (or 'fin'/'rst' when closed), not 'evict'.
- * Measured (bench/flow-table.bench.ts, 5 M packets over 200 k concurrent flows, a busy 2-core VM):
- * about 1.5-2.5 M packets/s through `update` alone, about 1.3 M packets/s for reader + walker + table.
+ * Measured (bench/flow-table.bench.ts, 5 M packets over 200 k concurrent flows, a busy 2-core VM): about
+ * 1.5-2.5 M packets/s through `update` alone. Reader + walker + table + flow records on bench/pipeline.bench.ts
+ * (idle VM): 0.91 M packets/s with ~150 k live flows, 1.18 M with ~38 k (bench/README.md).
  *
  * Zeek semantics kept: TCP endpoint states and history letters follow Zeek's TCP analyzer
  * (TCPSessionAdapter.cc) for S H A D F R I Q T W and `^` (uppercase = originator; a repeated S/H/F/R with
