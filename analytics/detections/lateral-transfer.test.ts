@@ -124,6 +124,34 @@ test('internal HTTP and FTP transfers of tools alert; external downloads and doc
   assert.ok(!exe.score_factors?.some((f) => f.factor === 'admin_share'))
 })
 
+test('a page script over intranet HTTP is web content; a WSH JScript dropper named .js is a tool', () => {
+  const page = (ts: number, type: FileEvent['type'], detail?: string) =>
+    fileEvent({
+      ts,
+      orig_h: '10.66.0.2',
+      resp_h: '10.66.1.9',
+      name: '/static/app.js',
+      type,
+      ...(detail ? { type_detail: detail } : {}),
+      sha256: String(ts).repeat(64).slice(0, 64),
+    })
+  const alerts = run([page(200, 'text'), page(201, 'script', 'javascript'), page(202, 'script', 'jscript')])
+  assert.deepEqual(
+    alerts.map((a) => [a.ts, a.file?.type_detail]),
+    [[202, 'jscript']],
+  )
+  // Over SMB the same plain-text .js still counts: copies to shares are not page loads.
+  const smb = fileEvent({
+    ts: 203,
+    orig_h: '10.66.0.2',
+    resp_h: '10.66.1.9',
+    file_proto: 'smb',
+    name: 'app.js',
+    type: 'text',
+  })
+  assert.equal(run([smb]).length, 1)
+})
+
 test('raised when the same hash or name came in from outside earlier, not when it came later or too long ago', () => {
   const inbound = fileEvent({ ts: 1000, orig_h: '10.66.0.2', resp_h: '198.51.100.80' })
   const spread = fileEvent({

@@ -12,7 +12,7 @@
  * seen only as flow records (no file content).
  */
 import { EvidenceWindow } from '../correlation/evidence-window.js'
-import { basenameOf, toolKind, toolKindOfName } from '../correlation/file-names.js'
+import { basenameOf, extensionOf, toolKind, toolKindOfName } from '../correlation/file-names.js'
 import { normalizeHostName } from '../correlation/host-identity.js'
 import { type DetectionContext, defineDetection, makeAlert } from '../detection.js'
 import type { AlertEvent, Evidence, FileEvent, HostEvent, ScoreFactor, SensorEvent } from '../events.js'
@@ -190,7 +190,7 @@ class LateralTransfer {
     }
     if (!sIn || !rIn || this.allowed.has(sender)) return undefined
     const kind = toolKind(f.type, f.name)
-    if (kind === undefined) return undefined
+    if (kind === undefined || isWebScript(f)) return undefined
     // Explorer and AV read the first pages of executables on shares (icons, version info): not a transfer.
     if (
       f.file_proto === 'smb' &&
@@ -321,4 +321,14 @@ function xmlData(raw: string, name: string): string | undefined {
   const e = raw.indexOf('<', s)
   if (e < 0 || e - s > 4096) return undefined
   return raw.slice(s, e)
+}
+
+/**
+ * A page's JavaScript fetched over HTTP from an intranet server: a `.js` name whose content sniffs as text or as
+ * browser JavaScript (not WSH JScript, which sniffs as `jscript`). Browsers do this all day; it is not a tool
+ * being spread (without this, every intranet web page raised a high alert per script, seen on the pipeline bench).
+ */
+function isWebScript(f: FileEvent): boolean {
+  if (f.file_proto !== 'http' || f.name === undefined || extensionOf(f.name) !== 'js') return false
+  return f.type === 'text' || (f.type === 'script' && f.type_detail === 'javascript')
 }
