@@ -125,6 +125,9 @@ function protoName(ipProto: number): Proto {
   return 'other'
 }
 
+/** The service list of every flow that has none (frozen: a service is added by replacing the list). */
+const NO_SERVICES: string[] = Object.freeze([]) as unknown as string[]
+
 /** Scratch words for address text (made once per flow, when first asked for). */
 const TEXT_WORDS = new Uint32Array(4)
 
@@ -305,9 +308,9 @@ export class FlowState implements Flow, EndpointStates {
     return this.respText
   }
 
+  /** Confirmed services; flows with none (most, and all of `--flows-only`) share one frozen empty list. */
   get service(): string[] {
-    if (this.svc === undefined) this.svc = []
-    return this.svc
+    return this.svc ?? NO_SERVICES
   }
 
   set service(v: string[]) {

@@ -29,7 +29,7 @@ export interface Flow {
   missedBytes: number
   /** Zeek history string so far. */
   history: string
-  /** Confirmed services, in the order confirmed. */
+  /** Confirmed services, in the order confirmed. Replace the list to add one (it may be shared and frozen). */
   service: string[]
   /** Server name learned on the flow (SNI / Host). */
   serverName: string | undefined

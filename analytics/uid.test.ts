@@ -30,3 +30,11 @@ test('format(take()) gives the text next() would; other prefixes keep the 17 dig
   assert.match(g.format(2 ** 40 + 5), /^C[0-9A-Za-z]{17}$/)
   assert.notEqual(g.format(2 ** 32), g.format(0))
 })
+
+test('uid values are stable across implementations (golden outputs and saved records depend on them)', () => {
+  // Made by the earlier digit-by-digit formatter; the two-digit-table one must give the same text.
+  const g = new UidGenerator(0)
+  assert.equal(g.format(0), 'C000001O0jBj1pmOqh')
+  assert.equal(g.format(123_456_789), 'CPcBtS4eIVo92B1lqE')
+  assert.equal(g.format(2 ** 33 + 5), 'CjgLM52Wxal53PSI3Y')
+})

@@ -178,7 +178,8 @@ class FlowApp implements AppContext, ReassemblySink {
 
   confirm(service: string): void {
     this.confirmed = true
-    if (!this.flow.service.includes(service)) this.flow.service.push(service)
+    // Replaced, not pushed into: a flow with no service yet shares one empty list (FlowState.service).
+    if (!this.flow.service.includes(service)) this.flow.service = [...this.flow.service, service]
   }
 
   setServerName(name: string): void {
