@@ -13,24 +13,13 @@ import { newPacketView } from '../decoders/packet-view.js'
 import { CaptureReader } from '../decoders/pcap/capture-reader.js'
 import { readCaptureStream } from '../sensor/collectors/pcap-file.js'
 import { pcapHeader, writePcapng } from '../test/helpers/pcap-writer.js'
+import { prng } from './gen-capture.js'
 
 const args = process.argv.slice(2)
 const nIdx = args.indexOf('--packets')
 const N = nIdx >= 0 ? Number(args[nIdx + 1]) : 2_000_000
 const ng = args.includes('--pcapng')
 const fileArg = args.find((a, i) => !a.startsWith('--') && (i === 0 || args[i - 1] !== '--packets'))
-
-/** Mulberry32: small fixed-seed PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function makeFrame(rnd: () => number): Buffer {
   const r = rnd()

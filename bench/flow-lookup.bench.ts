@@ -9,6 +9,7 @@ import { LRUCache } from 'lru-cache'
 import { newTupleScratch } from '../analytics/flow-key.js'
 import { FlowState } from '../analytics/flow-table.js'
 import { UidGenerator } from '../analytics/uid.js'
+import { prng } from './gen-capture.js'
 
 const args = process.argv.slice(2)
 const num = (name: string, d: number): number => {
@@ -18,18 +19,6 @@ const num = (name: string, d: number): number => {
 const N = num('--flows', 150_000)
 const P = num('--lookups', 5_000_000)
 const GET_OPTS = {}
-
-/** Mulberry32, so the three runs look up the same sequence. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function time(name: string, run: () => number): void {
   const t0 = performance.now()

@@ -32,8 +32,8 @@ export interface GenResult {
   readonly sessions: number
 }
 
-/** Mulberry32: small fixed-seed PRNG. */
-function prng(seed: number): () => number {
+/** Mulberry32: small fixed-seed PRNG (also the benches' random sequences). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
