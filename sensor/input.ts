@@ -48,7 +48,7 @@ function readError(name: string, e: unknown): InputError {
  * previous chunk is handed out. With `reuse`, two buffers alternate (a chunk is overwritten by the read after
  * the next one, which starts only when the consumer asks for the next chunk); otherwise each chunk is new.
  */
-export async function* readFileChunks(
+async function* readFileChunks(
   fh: FileHandle,
   chunkBytes: number,
   from: number,

@@ -4,13 +4,10 @@
  * (PcapFormatError) and open/read failures become one CaptureFileError naming the file and the byte offset,
  * after every frame before the fault was delivered. Formats are recognised by content (CaptureReader).
  */
-import { createReadStream } from 'node:fs'
-import { type FileHandle, open, stat } from 'node:fs/promises'
-import type { Readable } from 'node:stream'
 import type { CaptureReader } from '../../decoders/pcap/capture-reader.js'
 import { PcapFormatError } from '../../decoders/pcap/pcap-format-error.js'
 import { InputError } from '../errors.js'
-import { readFileChunks } from '../input.js'
+import { type OpenedInput, openInput } from '../input.js'
 
 /** File read size (packages.md §4.1: ~2 M packets/s with 1 MiB reads, half that with 64 KiB). */
 export const CAPTURE_CHUNK_BYTES = 1 << 20
@@ -52,58 +49,52 @@ function ioError(input: string, what: string, e: unknown): CaptureFileError {
   )
 }
 
-/** Reads `input` ('-' = stdin) through `reader` to the end, then calls reader.end(). */
+/**
+ * Reads `input` ('-' = stdin) through `reader` to the end, then calls reader.end(). The bytes come from
+ * openInput (sensor/input.ts), the reading path of `analyze` and `listen`: regular files in reused buffers with
+ * the next read running ahead, pipes and stdin as a stream.
+ */
 export async function readCaptureStream(
   input: string,
   reader: CaptureReader,
   opts: ReadCaptureOptions = {},
 ): Promise<void> {
   opts.signal?.throwIfAborted()
-  let stream: Readable | undefined
-  let file: FileHandle | undefined
-  let total: number | undefined
-  if (input === '-') {
-    stream = process.stdin
-  } else {
-    try {
-      const st = await stat(input)
-      if (st.isDirectory()) {
-        throw new CaptureFileError(
-          'capture.is_directory',
-          input,
-          `${input}: is a directory, not a capture file.`,
-          undefined,
-        )
-      }
-      total = st.isFile() ? st.size : undefined
-      // A regular file is read into two reused buffers (sensor/input.ts); pipes and devices as a stream.
-      if (total !== undefined) file = await open(input, 'r')
-    } catch (e) {
-      if (e instanceof CaptureFileError) throw e
-      throw ioError(input, 'open', e)
+  let source: OpenedInput
+  try {
+    // No head is needed: the capture reader recognises the format itself.
+    source = await openInput(input, 0, CAPTURE_CHUNK_BYTES)
+  } catch (e) {
+    if (e instanceof InputError && e.code === 'input.is_directory') {
+      throw new CaptureFileError(
+        'capture.is_directory',
+        input,
+        `${input}: is a directory, not a capture file.`,
+        undefined,
+      )
     }
-    if (file === undefined) stream = createReadStream(input, { highWaterMark: CAPTURE_CHUNK_BYTES })
+    throw ioError(input, 'open', errnoCause(e))
   }
-  const source: AsyncIterable<Buffer | string> =
-    file !== undefined ? readFileChunks(file, CAPTURE_CHUNK_BYTES, 0, true) : (stream as Readable)
   const signal = opts.signal
-  // Abort also while waiting for data (a quiet pipe): destroying the stream ends the loop below.
-  const onAbort = () => stream?.destroy()
+  // Abort also while waiting for data (a quiet pipe): ending the stream ends the loop below.
+  const onAbort = () => {
+    if (input === '-') process.stdin.destroy()
+    source.close()
+  }
   signal?.addEventListener('abort', onAbort, { once: true })
   let read = 0
   try {
     try {
-      for await (const chunk of source) {
+      for await (const buf of source.chunks({ reuse: true })) {
         signal?.throwIfAborted()
-        const buf = chunk as Buffer
         read += buf.length
         reader.push(buf)
-        opts.onProgress?.(read, total)
+        opts.onProgress?.(read, source.size)
       }
     } catch (e) {
       if (e instanceof PcapFormatError) throw e
       if (signal?.aborted) throw signal.reason
-      throw ioError(input, 'read', e)
+      throw ioError(input, 'read', errnoCause(e))
     }
     if (signal?.aborted) throw signal.reason
     reader.end()
@@ -114,7 +105,11 @@ export async function readCaptureStream(
     throw e
   } finally {
     signal?.removeEventListener('abort', onAbort)
-    if (input !== '-') stream?.destroy()
-    await file?.close()
+    source.close()
   }
+}
+
+/** The system error behind an InputError from openInput (its message names the errno), else `e` itself. */
+function errnoCause(e: unknown): unknown {
+  return e instanceof InputError && e.cause !== undefined ? e.cause : e
 }
