@@ -462,13 +462,13 @@ export class CaptureReader {
   /** Delivers an EPB already sized and validated by frameBlock(). */
   private enhancedPacket(buf: Buffer, off: number, total: number): void {
     const le = this.le
-    const trailer = le ? buf.readUInt32LE(off + total - 4) : buf.readUInt32BE(off + total - 4)
+    const trailer = u32(buf, off + total - 4, le)
     if (trailer !== total) this.badLength(this.base + off, `trailing block length ${trailer} differs from ${total}`)
-    const ifId = le ? buf.readUInt32LE(off + 8) : buf.readUInt32BE(off + 8)
-    const hi = le ? buf.readUInt32LE(off + 12) : buf.readUInt32BE(off + 12)
-    const lo = le ? buf.readUInt32LE(off + 16) : buf.readUInt32BE(off + 16)
-    const capLen = le ? buf.readUInt32LE(off + 20) : buf.readUInt32BE(off + 20)
-    const wire = le ? buf.readUInt32LE(off + 24) : buf.readUInt32BE(off + 24)
+    const ifId = u32(buf, off + 8, le)
+    const hi = u32(buf, off + 12, le)
+    const lo = u32(buf, off + 16, le)
+    const capLen = u32(buf, off + 20, le)
+    const wire = u32(buf, off + 24, le)
     const ts = (hi * TWO_POW_32 + lo) / (this.ifUnits[ifId] as number) + (this.ifOffset[ifId] as number)
     this.lastTs = ts
     this.packets++
