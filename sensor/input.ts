@@ -77,7 +77,8 @@ async function* readFileChunks(
 
 export async function openInput(path: string, headBytes = 4096, chunkBytes = READ_CHUNK_BYTES): Promise<OpenedInput> {
   const name = path === '-' ? 'stdin' : path
-  if (path === '-') return openStdin(name, headBytes)
+  // Standard input (a pipe or a terminal): read as a stream, each chunk a buffer of its own; never destroyed.
+  if (path === '-') return openStream(name, process.stdin, headBytes, false)
   let size: number | undefined
   let fh: FileHandle
   try {
@@ -127,11 +128,6 @@ export async function openInput(path: string, headBytes = 4096, chunkBytes = REA
       void fh.close().catch(noop)
     },
   }
-}
-
-/** Standard input (a pipe or a terminal): read as a stream, each chunk a buffer of its own. */
-function openStdin(name: string, headBytes: number): Promise<OpenedInput> {
-  return openStream(name, process.stdin, headBytes, false)
 }
 
 async function openStream(
