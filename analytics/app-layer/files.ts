@@ -9,6 +9,7 @@
 import { createHash, type Hash } from 'node:crypto'
 import { sniffFileType } from '../../decoders/app/magic.js'
 import type { ConnId, FileEvent } from '../events.js'
+import { connFields } from './conn-fields.js'
 import type { FileOpen, FileWriter } from './types.js'
 
 /** Bytes of each file kept for magic sniffing and head_hex. */
@@ -61,12 +62,7 @@ export class FileTransfer implements FileWriter {
       kind: 'file',
       ts,
       source: this.source,
-      uid: c.uid,
-      orig_h: c.orig_h,
-      orig_p: c.orig_p,
-      resp_h: c.resp_h,
-      resp_p: c.resp_p,
-      proto: c.proto,
+      ...connFields(c),
       file_proto: s.proto,
       direction: s.direction,
       sender_is_orig: s.senderIsOrig,

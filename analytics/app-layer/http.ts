@@ -23,6 +23,7 @@ import {
   probeHttpResponse,
 } from '../../decoders/app/http.js'
 import type { HttpEvent } from '../events.js'
+import { connFields } from './conn-fields.js'
 import type { AnalyzerSpec, AppContext, Dir, FileOpen, FileWriter, StreamAnalyzer } from './types.js'
 
 /** Most requests waiting for a response on one connection. */
@@ -507,12 +508,7 @@ export class HttpAnalyzer implements StreamAnalyzer {
       kind: 'http',
       ts: t.ts,
       source: '',
-      uid: c.uid,
-      orig_h: c.orig_h,
-      orig_p: c.orig_p,
-      resp_h: c.resp_h,
-      resp_p: c.resp_p,
-      proto: c.proto,
+      ...connFields(c),
       trans_depth: t.depth,
       method: t.method,
       uri: t.uri,

@@ -19,6 +19,7 @@ import { isRegisteredFor, registeredProtocols } from '../../decoders/tables/port
 import type { Counters } from '../counters.js'
 import type { AppProtoEvent, ConnId, FileEvent, SensorEvent } from '../events.js'
 import type { Flow } from '../flow.js'
+import { connFields } from './conn-fields.js'
 import { ExpectedTable } from './expected.js'
 import { FileTransfer } from './files.js'
 import { type ReassemblySink, TcpReassembler } from './tcp-reassembly.js'
@@ -144,15 +145,7 @@ class FlowApp implements AppContext, ReassemblySink {
   /** Made on first use: most flows never emit an event that needs it. */
   get conn(): ConnId {
     if (this.connId === undefined) {
-      const flow = this.flow
-      this.connId = {
-        uid: flow.uid,
-        orig_h: flow.orig_h,
-        orig_p: flow.orig_p,
-        resp_h: flow.resp_h,
-        resp_p: flow.resp_p,
-        proto: flow.proto,
-      }
+      this.connId = connFields(this.flow)
     }
     return this.connId
   }
@@ -606,7 +599,7 @@ export class AppLayer {
       kind: 'app-proto',
       ts,
       source: this.source,
-      ...st.conn,
+      ...connFields(flow),
       app_proto_ts: st.d0.proto,
       app_proto_tc: st.d1.proto,
       app_proto: app,
