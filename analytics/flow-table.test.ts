@@ -719,3 +719,43 @@ test('connections one at a time: the table empties between them and every flow s
   assert.ok(ended.every((e) => e.rec.conn_state === 'SF' && e.reason === 'fin'))
   assert.equal(new Set(ended.map((e) => e.rec.orig_p)).size, n)
 })
+
+test('a Flow kept after its flow ended keeps its values while its row goes to a new flow', () => {
+  const { t, ended, counters } = table()
+  const u = (ts: number, sp: number, len: number, frag?: Pkt['frag']): Pkt => ({
+    ts,
+    src: C,
+    dst: S,
+    sp,
+    dp: 53,
+    proto: 17,
+    len,
+    ...(frag ? { frag } : {}),
+  })
+  // Flow A: a first fragment and a reply.
+  const a = t.update(fill(u(1, 1111, 1472, { offset: 0, more: true })))
+  assert.ok(a)
+  feed(t, [{ ts: 2, src: S, dst: C, sp: 53, dp: 1111, proto: 17, len: 40 }])
+  // A is idle past the UDP timeout; the packet of flow B ends it, and B takes the freed row.
+  const b = t.update(fill(u(100, 2222, 7)))
+  assert.ok(b)
+  assert.equal(ended.length, 1)
+  assert.equal(ended[0]?.flow, a)
+  // A later fragment of A's datagram: its owner's row is B's now, so it is not attributed to B.
+  t.update(fill(u(100.5, -1, 500, { offset: 1480, more: false })))
+  assert.equal(counters.get('flow_fragments_unattributed_total'), 1)
+  feed(t, [u(101, 2222, 9)])
+  assert.deepEqual(
+    [a.orig_p, a.origPkts, a.respPkts, a.origBytes, a.respBytes, a.lastTs, a.history],
+    [1111, 1, 1, 1472, 40, 2, 'Dd'],
+  )
+  assert.deepEqual([b.orig_p, b.origPkts, b.origBytes, b.lastTs, b.history], [2222, 2, 16, 101, 'D'])
+  t.flush()
+  assert.deepEqual(
+    ended.map((e) => [e.rec.orig_p, e.rec.orig_pkts, e.rec.orig_bytes, e.reason]),
+    [
+      [1111, 1, 1472, 'idle'],
+      [2222, 2, 16, 'eof'],
+    ],
+  )
+})

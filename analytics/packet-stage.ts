@@ -101,8 +101,13 @@ export class PacketStage {
     ) {
       this.o.onFlowExport(buf, pv.payloadOff, pv.payloadEnd, pv, ts)
     }
+    if (this.app === undefined) {
+      // Flows only: no Flow object is made for a flow until it ends.
+      this.table.updateRow(pv)
+      return
+    }
     const flow = this.table.update(pv)
-    if (flow === undefined || this.app === undefined) return
+    if (flow === undefined) return
     if (pv.payloadEnd > pv.payloadOff || (pv.tcpFlags & NO_PAYLOAD_FLAGS) !== 0) {
       this.app.onPacket(flow, this.table.lastFromOrig, pv, buf)
     }

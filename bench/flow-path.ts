@@ -45,7 +45,7 @@ async function floorOrFlows(flows: boolean): Promise<void> {
           pv.ts = ts
           pv.wireLen = wireLen
           pv.capLen = end - off
-          table.update(pv)
+          table.updateRow(pv)
         }
       : () => {
           n++
