@@ -676,7 +676,7 @@ test('idle timeouts on the timer wheel: longer than the wheel, kept alive by tra
 })
 
 test('a table larger than its first allocation grows without losing the LRU order or the cap', () => {
-  // maxFlows above the initial cache size: the cache is rebuilt three times (4 Ki, 16 Ki, 64 Ki, then 70,000) while flows are live.
+  // maxFlows above the initial cache size: the cache is rebuilt (16 Ki, 64 Ki, then 70,000) while flows are live.
   const maxFlows = 70_000
   const { t, ended } = table({ maxFlows })
   const udp = (i: number, ts: number): Pkt => ({

@@ -10,18 +10,18 @@
  * the rare flows whose hash collides share one cache entry as a short chain of rows (chaining rather than
  * probing hash+1, hash+2..., which would lose flows once an entry in the middle of a probe run is deleted).
  * Rows rather than an object per flow: a packet touches one or two cache lines of its flow instead of several
- * of a 60-field object, and long-lived flows are not objects the GC copies and marks (bench/README.md: the
- * flow path took 0.82 of the time on a one-core run, peak RSS fell from 434 to 263 MB on 5 M packets). A
- * Flow object (FlowHandle) is made only when asked for: by the app layer through `update`/`onStart`, and for
- * `onEnd`, when the row's values are copied into it, so it stays valid after the row is reused. Freed rows are
- * reused most recent first; the arrays double when full, so they hold the peak number of live flows.
+ * of a 60-field object, and long-lived flows are not objects the GC copies and marks (bench/pipeline.bench.ts,
+ * capture A on one core: 6.1 -> 4.9 s; peak RSS 434 -> 204 MB). A Flow object (FlowHandle) is made only when
+ * asked for: by the app layer through `update`/`onStart`, and for `onEnd`, when the row's values are copied
+ * into it, so it stays valid after the row is reused. Freed rows are reused most recent first; the arrays grow
+ * when full (see `allocRow`), so the rows written are the peak number of live flows.
  * The hot path allocates nothing and builds no string. The uid, address text and history string
  * are made when first read (normally when the flow ends). A one-entry "last flow" check
  * skips the hash and the LRU touch for back-to-back packets of one flow (that flow is already the most
  * recent entry, so the LRU order stays exact).
  * The cache is first built for 4 Ki entries and rebuilt 4x larger, up to maxFlows, each time it is full
- * (lru-cache preallocates for its `max`: 60-80 ms at 1 M, which dominated short captures); a sentinel entry keeps it from
- * ever emptying (lru-cache turns the delete of its last entry into an O(max) clear).
+ * (lru-cache preallocates for its `max`: 60-80 ms at 1 M, which dominated short captures); a sentinel entry
+ * keeps it from ever emptying (lru-cache turns the delete of its last entry into an O(max) clear).
  * lru-cache's ttl modes are not used (a purge costs ~1 s at 1 M entries). Idle timeouts run on a timer
  * wheel of one slot per second of capture time: each flow waits in the slot of the second its timeout
  * could first pass (closed TCP flows: `tcpClosedLingerS`), and `expire` visits only the slots that came due,

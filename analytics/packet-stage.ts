@@ -101,15 +101,12 @@ export class PacketStage {
     ) {
       this.o.onFlowExport(buf, pv.payloadOff, pv.payloadEnd, pv, ts)
     }
-    if (this.app === undefined) {
-      // Flows only: no Flow object is made for a flow until it ends.
-      this.table.updateRow(pv)
-      return
-    }
-    const flow = this.table.update(pv)
-    if (flow === undefined) return
+    // The Flow object is looked up only for packets the app layer takes (with --flows-only, for none: no
+    // object is made for a flow until it ends); a bare ACK costs no lookup beyond the flow's row.
+    const row = this.table.updateRow(pv)
+    if (row < 0 || this.app === undefined) return
     if (pv.payloadEnd > pv.payloadOff || (pv.tcpFlags & NO_PAYLOAD_FLAGS) !== 0) {
-      this.app.onPacket(flow, this.table.lastFromOrig, pv, buf)
+      this.app.onPacket(this.table.flowAt(row), this.table.lastFromOrig, pv, buf)
     }
   }
 

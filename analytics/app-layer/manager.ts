@@ -171,7 +171,7 @@ class FlowApp implements AppContext, ReassemblySink {
 
   confirm(service: string): void {
     this.confirmed = true
-    // Replaced, not pushed into: a flow with no service yet shares one empty list (the flow table's FlowHandle.service).
+    // Replaced, not pushed into: a flow with no service yet shares one frozen empty list (FlowHandle.service).
     if (!this.flow.service.includes(service)) this.flow.service = [...this.flow.service, service]
   }
 
