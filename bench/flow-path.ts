@@ -9,7 +9,8 @@
  *                 output. Prints packets, flow records, the flows still live at the end, and end reasons.
  *   --heap FILE   (node --expose-gc) the analyze pipeline in-process as the CLI builds it (default
  *                 configuration, no output files; --flows-only with --flows-only), a full GC every 8 s and the
- *                 live heap printed next to the packets read and the live flows.
+ *                 live heap, the ArrayBuffer memory (the flow table's rows live there, outside the heap) and
+ *                 RSS printed next to the packets read and the live flows.
  */
 import { Counters } from '../analytics/counters.js'
 import { flowToRecord } from '../analytics/flow-record.js'
@@ -65,11 +66,12 @@ async function heap(flowsOnly: boolean): Promise<void> {
   const state = openRunState({})
   const p = new Pipeline({ ...state.settings, progress: false, flowsOnly }, { scoring: state.scorer })
   state.attach(p)
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0)
   const sample = () => {
     gc()
     const used = process.memoryUsage()
     process.stdout.write(
-      `${p.packets.packets} ${p.packets.flows} ${(used.heapUsed / 2 ** 20).toFixed(0)} ${(used.rss / 2 ** 20).toFixed(0)}\n`,
+      `${p.packets.packets} ${p.packets.flows} ${mib(used.heapUsed)} ${mib(used.arrayBuffers)} ${mib(used.rss)}\n`,
     )
   }
   const timer = setInterval(sample, 8000)

@@ -18,8 +18,9 @@
  *   analyze-1M analyze on the first --prefix packets (editcap -r), to compare peak RSS with the full file
  *   flows-1M, analyze-fo-1M   the flows and analyze-fo rows on that prefix
  *   heap, heap-fo  node --expose-gc dist/bench/flow-path.js --heap FILE [--flows-only]: the pipeline in-process,
- *              a full GC every 8 s and the live heap printed against packets read and live flows (peak RSS
- *              alone mostly shows how far V8 lets its heap grow before collecting)
+ *              a full GC every 8 s and the live heap and ArrayBuffer memory (the flow rows) printed against
+ *              packets read and live flows (peak RSS alone mostly shows how far V8 lets its heap grow before
+ *              collecting)
  * Every row runs --repeat times (2), peers included, and keeps its run with the least CPU time (single runs on
  * this shared VM vary by ±15 %). --pin CPU runs every row under `taskset -c CPU`: one core for everything,
  * V8's GC helpers and the read-ahead thread included (issue 2's "one core" target).
@@ -279,14 +280,15 @@ for (const [name, extra] of [
     .split('\n')
     .map((l) => l.split(' ').map(Number))
   console.log(`\nlive heap after a full GC while reading (${heapCmd.join(' ')}):`)
-  console.log('| packets read | live flows | heap used MiB | RSS MiB |')
-  console.log('|---:|---:|---:|---:|')
+  // ArrayBuffers: allocated size (the flow rows and read buffers); their pages count in RSS once written.
+  console.log('| packets read | live flows | heap used MiB | ArrayBuffers MiB | RSS MiB |')
+  console.log('|---:|---:|---:|---:|---:|')
   let next = 0
   for (const [i, r] of rows.entries()) {
-    const [pk = 0, fl = 0, hu = 0, rss = 0] = r
+    const [pk = 0, fl = 0, hu = 0, ab = 0, rss = 0] = r
     // About one row per half million packets, and the last.
     if (pk >= next || i === rows.length - 1) {
-      console.log(`| ${pk} | ${fl} | ${hu} | ${rss} |`)
+      console.log(`| ${pk} | ${fl} | ${hu} | ${ab} | ${rss} |`)
       next = pk + 500_000
     }
   }
