@@ -64,9 +64,11 @@ function run(withApp: boolean): { pps: number; packets: number; events: number; 
       pv.ts = ts
       pv.wireLen = wireLen
       pv.capLen = end - off
-      const flow = table.update(pv)
-      if (flow === undefined || app === undefined) return
-      if (pv.payloadEnd > pv.payloadOff || (pv.tcpFlags & 0x07) !== 0) app.onPacket(flow, table.lastFromOrig, pv, buf)
+      // As PacketStage: the Flow object only for the packets the app layer takes.
+      const row = table.updateRow(pv)
+      if (row < 0 || app === undefined) return
+      if (pv.payloadEnd > pv.payloadOff || (pv.tcpFlags & 0x07) !== 0)
+        app.onPacket(table.flowAt(row), table.lastFromOrig, pv, buf)
     },
   })
   if (MEM !== undefined) {

@@ -70,9 +70,11 @@ export function runAppLayer(file: string, o: RunOptions = {}): RunResult {
       pv.wireLen = wireLen
       pv.capLen = end - off
       lastTs = ts
-      const flow = table.update(pv)
-      if (flow === undefined) return
-      if (pv.payloadEnd > pv.payloadOff || (pv.tcpFlags & 0x07) !== 0) app.onPacket(flow, table.lastFromOrig, pv, buf)
+      // As PacketStage: the Flow object only for the packets the app layer takes.
+      const row = table.updateRow(pv)
+      if (row < 0) return
+      if (pv.payloadEnd > pv.payloadOff || (pv.tcpFlags & 0x07) !== 0)
+        app.onPacket(table.flowAt(row), table.lastFromOrig, pv, buf)
     },
   })
   const data = readFileSync(file)
